@@ -1,0 +1,196 @@
+"""Accounts: users and team logins, sessions, lockout, preferences.
+
+Passwords are hashed with Argon2id (memory-hard); session tokens are random and only their
+SHA-256 is stored, so a leaked database holds no usable token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from redis.asyncio import Redis
+
+from config import Settings, keys
+from matcher.model import iso, new_id
+from matcher.errors import BrokerageError
+
+ROLES = ("admin", "broker", "provider")
+CHANNELS = ("ws", "email", "sms")
+DEFAULT_CHANNELS = {"red": ["ws", "sms", "email"], "amber": ["ws", "email"], "green": ["ws", "email"]}
+MIN_PASSWORD = 12
+# Argon2 takes ~64 MiB per hash: bound how many run at once in one process.
+_HASHING = asyncio.Semaphore(4)
+
+
+@dataclass
+class User:
+    id: str
+    email: str
+    role: str
+    provider_id: str | None
+    created_at: str
+    preferences: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_broker(self) -> bool:
+        return self.role in ("broker", "admin")
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "email": self.email, "role": self.role, "provider_id": self.provider_id}
+
+    def with_preferences(self) -> dict[str, Any]:
+        return {**self.public(), "created_at": self.created_at, "preferences": effective_preferences(self.preferences)}
+
+
+def effective_preferences(stored: dict[str, Any]) -> dict[str, Any]:
+    channels = {**DEFAULT_CHANNELS, **stored.get("channels", {})}
+    return {
+        "phone": stored.get("phone"),
+        "email": stored.get("email"),
+        "channels": channels,
+        "quiet_hours": stored.get("quiet_hours"),
+    }
+
+
+class AccountError(BrokerageError):
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message, code=code, fields=fields)
+        self.status = status
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AccountStore:
+    def __init__(self, redis: Redis, settings: Settings) -> None:
+        self.redis = redis
+        self.settings = settings
+        self.hasher = PasswordHasher()
+        # Verified against when the email is unknown, so both paths cost the same time.
+        self._decoy_hash = self.hasher.hash(secrets.token_hex(16))
+
+    async def _hash(self, password: str) -> str:
+        async with _HASHING:
+            return await asyncio.to_thread(self.hasher.hash, password)
+
+    async def _verify(self, stored: str, password: str) -> bool:
+        async with _HASHING:
+            try:
+                return await asyncio.to_thread(self.hasher.verify, stored, password)
+            except (VerificationError, InvalidHashError):
+                return False
+
+    async def create(self, email: str, password: str, role: str, provider_id: str | None) -> User:
+        user = User(id=new_id("usr"), email=email, role=role, provider_id=provider_id, created_at=iso(time.time()))
+        password_hash = await self._hash(password)
+        # SET NX claims the email, so two admins creating the same user at once get one user.
+        if not await self.redis.set(keys.user_by_email(email), user.id, nx=True):
+            raise AccountError(409, "email_taken", "A user with this email already exists.", {"email": "is already in use"})
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.user(user.id), mapping={
+                "id": user.id, "email": email, "role": role, "provider_id": provider_id or "",
+                "created_at": user.created_at, "password_hash": password_hash, "preferences": "{}",
+            })
+            pipe.zadd(keys.USERS, {user.id: time.time()})
+            await pipe.execute()
+        return user
+
+    async def ensure_admin(self, email: str, password: str) -> User | None:
+        if await self.redis.exists(keys.user_by_email(email.lower())):
+            return None
+        try:
+            return await self.create(email.lower(), password, "admin", None)
+        except AccountError:
+            return None  # another process created it first
+
+    async def get(self, user_id: str) -> User | None:
+        raw = await self.redis.hgetall(keys.user(user_id))
+        return _user(raw) if raw else None
+
+    async def list(self) -> list[User]:
+        ids = await self.redis.zrange(keys.USERS, 0, -1)
+        users = [await self.get(i) for i in ids]
+        return [u for u in users if u]
+
+    async def users_of_provider(self, provider_id: str) -> list[User]:
+        return [u for u in await self.list() if u.provider_id == provider_id]
+
+    async def login(self, email: str, password: str) -> tuple[str, User]:
+        user_id = await self.redis.get(keys.user_by_email(email.lower()))
+        raw = await self.redis.hgetall(keys.user(user_id)) if user_id else {}
+        if not raw:
+            await self._verify(self._decoy_hash, password)
+            raise _invalid_credentials()
+        user = _user(raw)
+        if await self.redis.exists(keys.login_lock(user.id)):
+            raise _locked()
+        if not await self._verify(raw["password_hash"], password):
+            await self._count_failure(user.id)
+            raise _invalid_credentials()
+        await self.redis.delete(keys.login_failures(user.id))
+        return await self._open_session(user.id), user
+
+    async def _count_failure(self, user_id: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(keys.login_failures(user_id))
+            pipe.expire(keys.login_failures(user_id), keys.LOGIN_FAILURE_TTL_S)
+            failures, _ = await pipe.execute()
+        if failures >= self.settings.lockout_attempts:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.set(keys.login_lock(user_id), "1", ex=self.settings.lockout_s)
+                pipe.delete(keys.login_failures(user_id))
+                await pipe.execute()
+
+    async def _open_session(self, user_id: str) -> str:
+        token = secrets.token_urlsafe(32)
+        digest = token_hash(token)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(keys.session(digest), user_id, ex=self.settings.session_ttl_s)
+            pipe.sadd(keys.user_sessions(user_id), digest)
+            await pipe.execute()
+        return token
+
+    async def authenticate(self, token: str) -> User | None:
+        user_id = await self.redis.get(keys.session(token_hash(token)))
+        return await self.get(user_id) if user_id else None
+
+    async def logout(self, token: str) -> None:
+        digest = token_hash(token)
+        user_id = await self.redis.getdel(keys.session(digest))
+        if user_id:
+            await self.redis.srem(keys.user_sessions(user_id), digest)
+
+    async def unlock(self, user_id: str) -> None:
+        if not await self.redis.exists(keys.user(user_id)):
+            raise AccountError(404, "not_found", "No such user.")
+        await self.redis.delete(keys.login_lock(user_id), keys.login_failures(user_id))
+
+    async def set_preferences(self, user: User, changes: dict[str, Any]) -> User:
+        merged = {**user.preferences, **changes}
+        await self.redis.hset(keys.user(user.id), "preferences", json.dumps(merged))
+        user.preferences = merged
+        return user
+
+
+def _user(raw: dict[str, str]) -> User:
+    return User(
+        id=raw["id"], email=raw["email"], role=raw["role"], provider_id=raw.get("provider_id") or None,
+        created_at=raw.get("created_at", ""), preferences=json.loads(raw.get("preferences") or "{}"),
+    )
+
+
+def _invalid_credentials() -> AccountError:
+    return AccountError(401, "invalid_credentials", "The email or password is not right.")
+
+
+def _locked() -> AccountError:
+    return AccountError(423, "account_locked", "This account is locked after too many failed sign-ins. Try again later or ask an administrator to unlock it.")

@@ -1,0 +1,105 @@
+"""Every Redis key name and TTL the service uses, in one place (like arq's constants)."""
+
+from __future__ import annotations
+
+PREFIX = "hb:"
+
+# Accounts
+USERS = PREFIX + "users"  # zset user id -> created epoch
+LOGIN_FAILURE_TTL_S = 86400  # consecutive failures are forgotten after a quiet day
+
+
+def user(user_id: str) -> str:
+    return f"{PREFIX}user:{user_id}"
+
+
+def user_by_email(email: str) -> str:
+    return f"{PREFIX}user-email:{email}"
+
+
+def user_sessions(user_id: str) -> str:
+    return f"{PREFIX}user:{user_id}:sessions"
+
+
+def login_failures(user_id: str) -> str:
+    return f"{PREFIX}login-failures:{user_id}"
+
+
+def login_lock(user_id: str) -> str:
+    return f"{PREFIX}login-lock:{user_id}"
+
+
+def session(token_hash: str) -> str:
+    return f"{PREFIX}session:{token_hash}"
+
+
+# Areas and providers
+AREAS = PREFIX + "areas"  # zset area id -> created epoch
+DISTRICT_AREA = PREFIX + "district-area"  # hash district -> area id
+PROVIDERS = PREFIX + "providers"  # zset provider id -> created epoch
+PROVIDERS_VERSION = PREFIX + "providers:version"  # random token, changed on every provider write
+
+
+def area(area_id: str) -> str:
+    return f"{PREFIX}area:{area_id}"
+
+
+def area_by_name(name: str) -> str:
+    return f"{PREFIX}area-name:{name.casefold()}"
+
+
+def provider(provider_id: str) -> str:
+    return f"{PREFIX}provider:{provider_id}"
+
+
+def provider_packages(provider_id: str) -> str:
+    """zset of packages this provider was matched to (score: match epoch)."""
+    return f"{PREFIX}provider:{provider_id}:packages"
+
+
+def provider_awards(provider_id: str) -> str:
+    return f"{PREFIX}provider:{provider_id}:awards"
+
+
+# Packages and offers
+PACKAGES = PREFIX + "packages"  # zset package id -> posted epoch
+DEADLINES = PREFIX + "deadlines"  # zset package id -> current window's deadline epoch (open windows only)
+
+
+def package(package_id: str) -> str:
+    return f"{PREFIX}package:{package_id}"
+
+
+def package_matches(package_id: str) -> str:
+    """hash provider id -> match JSON (wave, when, availability, distance)."""
+    return f"{PREFIX}package:{package_id}:matches"
+
+
+def package_offers(package_id: str) -> str:
+    """hash offer id -> offer JSON; every offer of a package lives here so one WATCH guards them all."""
+    return f"{PREFIX}package:{package_id}:offers"
+
+
+def package_responses(package_id: str) -> str:
+    """hash provider id -> "offered" | "declined" (for reminders and response rates)."""
+    return f"{PREFIX}package:{package_id}:responses"
+
+
+def package_history(package_id: str) -> str:
+    """Stream: the package's audit trail, never trimmed."""
+    return f"{PREFIX}package:{package_id}:history"
+
+
+# Events
+EVENTS = PREFIX + "events"  # stream: the live event log, trimmed to the retention window
+
+
+# Deadlines (arq)
+def deadline_job_id(package_id: str, wave: int) -> str:
+    return f"deadline:{package_id}:{wave}"
+
+
+# Seen (for the SMS fallback)
+def package_seen(package_id: str) -> str:
+    """hash provider id -> first time any of its users saw the package."""
+    return f"{PREFIX}package:{package_id}:seen"

@@ -1,0 +1,176 @@
+"""The service's settings, read once from the environment and passed down explicitly."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, TypeVar
+
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    """A configuration variable has a value the service cannot run with."""
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str | None
+    port: int
+    username: str | None
+    password: str | None = field(repr=False)
+    starttls: bool
+    mail_from: str
+
+
+@dataclass(frozen=True)
+class Twilio:
+    account_sid: str | None
+    auth_token: str | None = field(repr=False)
+    from_number: str | None
+    api_base: str | None
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str | None
+    data_dir: Path
+    port: int
+    admin_email: str | None
+    admin_password: str | None = field(repr=False)
+    deadline_s: dict[str, int] = field(default_factory=dict)
+    price_min: float = 18.0
+    price_max: float = 32.0
+    quality_weight: float = 0.6
+    release: str = "all"
+    lockout_attempts: int = 5
+    lockout_s: int = 900
+    smtp: Smtp = field(default_factory=lambda: Smtp(None, 587, None, None, True, "brokerage@localhost"))
+    twilio: Twilio = field(default_factory=lambda: Twilio(None, None, None, None))
+    sms_fallback_s: int = 900
+    reminder_at: float = 0.75
+    public_url: str = "http://localhost:8000"
+    geo_cache: Path | None = None
+    session_ttl_s: int = 14 * 86400
+    event_retention_s: int = 8 * 86400
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        read = _Reader(env)
+        price_min = read("PRICE_MIN", 18.0, _positive_float)
+        price_max = read("PRICE_MAX", 32.0, _positive_float)
+        if price_max <= price_min:
+            raise ConfigError(f"PRICE_MAX ({price_max}) must be greater than PRICE_MIN ({price_min})")
+        admin_email = env.get("ADMIN_EMAIL") or None
+        admin_password = env.get("ADMIN_PASSWORD") or None
+        if bool(admin_email) != bool(admin_password):
+            raise ConfigError("ADMIN_EMAIL and ADMIN_PASSWORD must be set together")
+        if admin_password is not None and len(admin_password) < 12:
+            raise ConfigError("ADMIN_PASSWORD must be at least 12 characters")
+        return cls(
+            redis_url=env.get("REDIS_URL") or None,
+            data_dir=Path(env.get("DATA_DIR") or "./data").resolve(),
+            port=read("PORT", 8000, _port),
+            admin_email=admin_email,
+            admin_password=admin_password,
+            deadline_s={
+                "red": read("DEADLINE_RED_S", 3600, _positive_int),
+                "amber": read("DEADLINE_AMBER_S", 86400, _positive_int),
+                "green": read("DEADLINE_GREEN_S", 172800, _positive_int),
+            },
+            price_min=price_min,
+            price_max=price_max,
+            quality_weight=read("QUALITY_WEIGHT", 0.6, _fraction),
+            release=read("RELEASE", "all", _choice("all", "tiered")),
+            lockout_attempts=read("LOCKOUT_ATTEMPTS", 5, _positive_int),
+            lockout_s=read("LOCKOUT_S", 900, _positive_int),
+            smtp=Smtp(
+                host=env.get("SMTP_HOST") or None,
+                port=read("SMTP_PORT", 587, _port),
+                username=env.get("SMTP_USERNAME") or None,
+                password=env.get("SMTP_PASSWORD") or None,
+                starttls=read("SMTP_STARTTLS", True, _bool),
+                mail_from=env.get("MAIL_FROM") or "brokerage@localhost",
+            ),
+            twilio=Twilio(
+                account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+                auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+                from_number=env.get("TWILIO_FROM") or None,
+                api_base=env.get("TWILIO_API_BASE") or None,
+            ),
+            sms_fallback_s=read("SMS_FALLBACK_S", 900, _positive_int),
+            reminder_at=read("REMINDER_AT", 0.75, _fraction),
+            public_url=(env.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
+            geo_cache=Path(env["GEO_CACHE_DIR"]).resolve() if env.get("GEO_CACHE_DIR") else None,
+        )
+
+    def window_s(self, urgency: str) -> int:
+        return self.deadline_s[urgency]
+
+    @property
+    def geo_cache_dir(self) -> Path:
+        """Where the postcode index is cached (GEO_CACHE_DIR, else DATA_DIR/geo)."""
+        return self.geo_cache or self.data_dir / "geo"
+
+
+class _Reader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def __call__(self, name: str, default: T, parse: Callable[[str], T]) -> T:
+        raw = self.env.get(name)
+        if raw is None or raw.strip() == "":
+            return default
+        try:
+            return parse(raw.strip())
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{name}={raw!r} is not valid: {exc}") from exc
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a whole number above 0")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError("must be a number above 0")
+    return value
+
+
+def _fraction(raw: str) -> float:
+    value = float(raw)
+    if not 0 <= value <= 1:
+        raise ValueError("must be between 0 and 1")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value < 65536:
+        raise ValueError("must be a port number 1-65535")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _choice(*options: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return raw
+
+    return parse

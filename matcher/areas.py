@@ -1,0 +1,91 @@
+"""Areas: named sets of postcode districts; a package belongs to the area holding its district."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+import geo
+from config import keys
+from matcher.errors import Conflict, Invalid, NotFound
+from matcher.model import Area, iso, new_id
+from matcher.tx import transact
+from matcher.validate import FieldErrors
+
+
+class AreaStore:
+    def __init__(self, redis: Redis, postcodes: geo.PostcodeIndex) -> None:
+        self.redis = redis
+        self.postcodes = postcodes
+
+    async def create(self, body: Any) -> Area:
+        check = FieldErrors(body)
+        name = check.text("name", max_len=100)
+        districts = self._districts(check)
+        check.raise_if_any()
+        assert name is not None and districts is not None
+        area = Area(id=new_id("area"), name=name, districts=districts, created_at=iso(time.time()))
+        watched = [keys.area_by_name(name), keys.DISTRICT_AREA]
+
+        async def write(pipe: Pipeline) -> Area:
+            if await pipe.exists(keys.area_by_name(name)):
+                raise Conflict(f"An area called {name!r} already exists.", code="area_exists")
+            owners = await pipe.hmget(keys.DISTRICT_AREA, districts)
+            taken = [d for d, owner in zip(districts, owners) if owner]
+            if taken:
+                raise Invalid({"districts": f"{taken[0]} already belongs to another area"})
+            pipe.multi()
+            pipe.set(keys.area(area.id), json.dumps(area.to_dict()))
+            pipe.set(keys.area_by_name(name), area.id)
+            pipe.hset(keys.DISTRICT_AREA, mapping={d: area.id for d in districts})
+            pipe.zadd(keys.AREAS, {area.id: time.time()})
+            return area
+
+        return await transact(self.redis, watched, write)
+
+    def _districts(self, check: FieldErrors) -> list[str] | None:
+        raw = check.required("districts")
+        if raw is None:
+            return None
+        if not isinstance(raw, list) or not raw or not all(isinstance(d, str) for d in raw):
+            check.add("districts", "must be a non-empty list of postcode districts like \"SG1\"")
+            return None
+        return normalise_districts(check, "districts", raw, self.postcodes)
+
+    async def get(self, area_id: str) -> Area:
+        raw = await self.redis.get(keys.area(area_id))
+        if raw is None:
+            raise NotFound("No such area.")
+        return Area.from_dict(json.loads(raw))
+
+    async def list(self) -> list[Area]:
+        ids = await self.redis.zrange(keys.AREAS, 0, -1)
+        raws = await self.redis.mget([keys.area(i) for i in ids]) if ids else []
+        return [Area.from_dict(json.loads(r)) for r in raws if r]
+
+    async def names(self) -> set[str]:
+        return {a.name for a in await self.list()}
+
+    async def for_district(self, district: str) -> Area | None:
+        area_id = await self.redis.hget(keys.DISTRICT_AREA, district)
+        return await self.get(area_id) if area_id else None
+
+
+def normalise_districts(check: FieldErrors, name: str, raw: list[str], postcodes: geo.PostcodeIndex) -> list[str] | None:
+    codes: list[str] = []
+    for text in raw:
+        try:
+            code = geo.outward_code(text)
+        except geo.MalformedPostcode:
+            check.add(name, f"{text!r} is not a postcode district like \"SG1\"")
+            return None
+        if not postcodes.has_district(code):
+            check.add(name, f"{code} is not a known postcode district")
+            return None
+        if code not in codes:
+            codes.append(code)
+    return codes

@@ -1,0 +1,149 @@
+"""Response deadlines: what happens when a package's window ends.
+
+A deferred arq job per (package, wave) fires at the deadline. The transition itself is a
+WATCHed transaction that re-checks status and wave, so a job that runs twice (a retry, a
+recovered job, a sweep) changes nothing the second time. The `hb:deadlines` zset is the
+source of truth for open windows: a worker reconciles it on start and sweeps it every
+minute, so a job lost with a crashed process is recovered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timezone
+
+from arq.connections import ArqRedis
+from redis.asyncio.client import Pipeline
+
+from config import keys
+from matcher import eligibility
+from matcher.model import TIERS, Package, iso, parse_iso
+from matcher.packages import PackageStore, load_in
+from matcher.tx import transact
+from realtime.events import Event
+
+log = logging.getLogger("matcher.deadlines")
+JOB_NAME = "package_deadline"
+
+
+async def schedule(arq: ArqRedis, package_id: str, wave: int, deadline: float) -> None:
+    """Enqueue the deadline job; a job id per (package, wave) makes this idempotent."""
+    await arq.enqueue_job(
+        JOB_NAME, package_id, wave,
+        _job_id=keys.deadline_job_id(package_id, wave),
+        _defer_until=datetime.fromtimestamp(deadline, timezone.utc),
+    )
+
+
+class DeadlineKeeper:
+    def __init__(self, packages: PackageStore, arq: ArqRedis) -> None:
+        self.packages = packages
+        self.arq = arq
+        self.redis = packages.redis
+        self.settings = packages.settings
+        self.events = packages.events
+
+    async def reconcile(self) -> int:
+        """Make sure every open window has its job; returns how many windows are open."""
+        open_windows = await self.redis.zrange(keys.DEADLINES, 0, -1, withscores=True)
+        for package_id, deadline in open_windows:
+            raw = await self.redis.get(keys.package(package_id))
+            if raw is None:
+                continue
+            package = Package.from_dict(json.loads(raw))
+            await schedule(self.arq, package_id, package.wave, deadline)
+        return len(open_windows)
+
+    async def sweep(self) -> int:
+        """Close every window already past its deadline (a backstop for lost jobs)."""
+        overdue = await self.redis.zrangebyscore(keys.DEADLINES, 0, time.time())
+        closed = 0
+        for package_id in overdue:
+            raw = await self.redis.get(keys.package(package_id))
+            if raw is None:
+                await self.redis.zrem(keys.DEADLINES, package_id)
+                continue
+            package = Package.from_dict(json.loads(raw))
+            if await self.expire(package_id, package.wave):
+                closed += 1
+        return closed
+
+    async def expire(self, package_id: str, wave: int) -> str | None:
+        """End the window of `wave`; returns the new status, or None if nothing was due."""
+        package = await self.packages.load(package_id)
+        next_wave: list[eligibility.Candidate] = []
+        next_tier: str | None = None
+        if self.settings.release == "tiered":
+            next_tier, next_wave = await self._next_tier(package)
+
+        async def write(pipe: Pipeline) -> tuple[str, Package] | None:
+            current = await load_in(pipe, package_id)
+            if current.status != "live" or current.wave != wave:
+                return None
+            now = time.time()
+            if now + 0.5 < _epoch(current.deadline):
+                return None  # fired early (clock skew); the job for this wave stays queued
+            offers = [json.loads(r) for r in (await pipe.hgetall(keys.package_offers(package_id))).values()]
+            submitted = [o for o in offers if o["status"] == "submitted"]
+            matched = await pipe.hkeys(keys.package_matches(package_id))
+            pipe.multi()
+            if submitted:
+                current.status = "awaiting_award"
+                pipe.zrem(keys.DEADLINES, package_id)
+                self.events.queue(pipe, Event(type="package.awaiting_award", package_id=package_id, data={
+                    "package_id": package_id, "offers": len(submitted), "deadline": current.deadline,
+                }))
+            elif next_tier is not None and current.released_tiers == package.released_tiers:
+                current.wave += 1
+                current.released_tiers = [*current.released_tiers, *_tiers_through(current.released_tiers, next_tier)]
+                current.deadline = iso(now + self.settings.window_s(current.urgency))
+                current.matched += len(next_wave)
+                pipe.zadd(keys.DEADLINES, {package_id: _epoch(current.deadline)})
+                self.events.queue(pipe, Event(type="package.wave_released", package_id=package_id, data={
+                    "package_id": package_id, "wave": current.wave, "tier": next_tier,
+                    "matched": len(next_wave), "deadline": current.deadline,
+                    "provider_ids": [c.provider.id for c in next_wave],
+                }))
+                self.packages.queue_wave(pipe, current, next_wave, "system")
+            else:
+                current.status, current.closed_at, current.closed_reason = "unplaced", iso(now), "deadline"
+                pipe.zrem(keys.DEADLINES, package_id)
+                self.events.queue(pipe, Event(type="package.unplaced", package_id=package_id, data={
+                    "package_id": package_id, "district": current.district, "area": current.area,
+                    "urgency": current.urgency, "matched": current.matched,
+                }))
+                if matched:
+                    self.events.queue(pipe, Event(type="package.closed", package_id=package_id, audience=matched, data={
+                        "package_id": package_id, "reason": "deadline",
+                    }))
+            pipe.set(keys.package(package_id), json.dumps(current.to_dict()))
+            return current.status, current
+
+        result = await transact(self.redis, [keys.package(package_id), keys.package_offers(package_id)], write)
+        if result is None:
+            return None
+        status, current = result
+        if status == "live":
+            await schedule(self.arq, package_id, current.wave, _epoch(current.deadline))
+        log.info("package %s window %d ended: %s", package_id, wave, status)
+        return status
+
+    async def _next_tier(self, package: Package) -> tuple[str | None, list[eligibility.Candidate]]:
+        """The next tier with anyone eligible in it, skipping empty ones."""
+        already = frozenset((await self.packages.matches(package.id)).keys())
+        tiers = eligibility.by_tier(await self.packages.match(package, exclude=already))
+        remaining = [t for t in TIERS if t not in package.released_tiers]
+        for tier in remaining:
+            if tiers[tier]:
+                return tier, tiers[tier]
+        return None, []
+
+
+def _tiers_through(released: list[str], tier: str) -> list[str]:
+    return [t for t in TIERS[: TIERS.index(tier) + 1] if t not in released]
+
+
+def _epoch(text: str) -> float:
+    return parse_iso(text)

@@ -1,0 +1,204 @@
+"""Offers: sealed, one live offer per provider per package, capped; declines; the award.
+
+All offers of a package live in one hash, so a single WATCH on it and on the package key
+makes "only one award can ever succeed" hold across any number of processes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+from config import Settings, keys
+from matcher import packages as pk
+from matcher.errors import Conflict, Invalid, NotFound
+from matcher.model import Offer, Package, iso, new_id
+from matcher.providers import ProviderStore
+from matcher.scoring import score
+from matcher.tx import transact
+from matcher.validate import FieldErrors
+from realtime.events import Event, EventLog
+
+
+class OfferBook:
+    def __init__(self, redis: Redis, settings: Settings, packages: pk.PackageStore, providers: ProviderStore, events: EventLog) -> None:
+        self.redis = redis
+        self.settings = settings
+        self.packages = packages
+        self.providers = providers
+        self.events = events
+
+    async def submit(self, package_id: str, body: Any, reader: pk.Reader) -> Offer:
+        provider_id = reader.provider_id or ""
+        await self.packages.require_match(package_id, provider_id)
+        check = FieldErrors(body)
+        low, high = self.settings.price_min, self.settings.price_max
+        rate = check.number("hourly_rate", low=low, high=high)
+        start_date = check.day("start_date")
+        can_meet = check.boolean("can_meet_needs")
+        if can_meet is False:
+            check.add("can_meet_needs", "must be true to make an offer; decline the package instead")
+        note = check.text("note", required=False, max_len=1000)
+        check.raise_if_any()
+        assert rate is not None and start_date is not None
+        now = iso(time.time())
+        offer = Offer(
+            id=new_id("off"), package_id=package_id, provider_id=provider_id, hourly_rate=round(rate, 2),
+            start_date=start_date, can_meet_needs=True, note=note, status="submitted",
+            submitted_at=now, submitted_by=reader.user_id, updated_at=now,
+        )
+
+        async def write(pipe: Pipeline) -> Offer:
+            package = await _package_in(pipe, package_id)
+            if package.status != "live":
+                raise Conflict(f"The package is {package.status}; offers are closed.", code="package_not_live")
+            for raw in (await pipe.hgetall(keys.package_offers(package_id))).values():
+                existing = json.loads(raw)
+                if existing["provider_id"] == provider_id and existing["status"] == "submitted":
+                    raise Conflict("Your organisation already has an offer on this package; offers are sealed and final unless withdrawn.", code="offer_exists")
+            pipe.multi()
+            pipe.hset(keys.package_offers(package_id), offer.id, json.dumps(offer.to_dict()))
+            pipe.hset(keys.package_responses(package_id), provider_id, "offered")
+            self.events.queue(pipe, Event(
+                type="offer.submitted", actor=reader.user_id, package_id=package_id,
+                data={"package_id": package_id, "offer": offer.to_dict()},
+            ))
+            return offer
+
+        return await transact(self.redis, _keys(package_id), write)
+
+    async def withdraw(self, package_id: str, offer_id: str, reader: pk.Reader) -> Offer:
+        await self.packages.require_match(package_id, reader.provider_id or "")
+
+        async def write(pipe: Pipeline) -> Offer:
+            package = await _package_in(pipe, package_id)
+            raw = await pipe.hget(keys.package_offers(package_id), offer_id)
+            offer = Offer.from_dict(json.loads(raw)) if raw else None
+            if offer is None or offer.provider_id != reader.provider_id:
+                raise NotFound("No such offer.")
+            if package.status != "live":
+                raise Conflict(f"The package is {package.status}; offers can only be withdrawn while it is live.", code="package_not_live")
+            if offer.status != "submitted":
+                raise Conflict(f"The offer is already {offer.status}.", code="offer_not_submitted")
+            offer.status, offer.updated_at = "withdrawn", iso(time.time())
+            pipe.multi()
+            pipe.hset(keys.package_offers(package_id), offer_id, json.dumps(offer.to_dict()))
+            pipe.hdel(keys.package_responses(package_id), offer.provider_id)
+            self.events.queue(pipe, Event(
+                type="offer.withdrawn", actor=reader.user_id, package_id=package_id,
+                data={"package_id": package_id, "offer_id": offer_id, "provider_id": offer.provider_id},
+            ))
+            return offer
+
+        return await transact(self.redis, _keys(package_id), write)
+
+    async def decline(self, package_id: str, body: Any, reader: pk.Reader) -> dict[str, Any]:
+        provider_id = reader.provider_id or ""
+        await self.packages.require_match(package_id, provider_id)
+        check = FieldErrors(body)
+        reason = check.text("reason", max_len=500)
+        check.raise_if_any()
+
+        async def write(pipe: Pipeline) -> dict[str, Any]:
+            package = await _package_in(pipe, package_id)
+            if package.status != "live":
+                raise Conflict(f"The package is {package.status}; there is nothing to decline.", code="package_not_live")
+            for raw in (await pipe.hgetall(keys.package_offers(package_id))).values():
+                existing = json.loads(raw)
+                if existing["provider_id"] == provider_id and existing["status"] == "submitted":
+                    raise Conflict("Withdraw your offer before declining the package.", code="offer_exists")
+            pipe.multi()
+            pipe.hset(keys.package_responses(package_id), provider_id, "declined")
+            self.events.queue(pipe, Event(
+                type="package.declined", actor=reader.user_id, package_id=package_id,
+                data={"package_id": package_id, "provider_id": provider_id, "reason": reason},
+            ))
+            return {"package_id": package_id, "provider_id": provider_id, "status": "declined", "reason": reason}
+
+        return await transact(self.redis, _keys(package_id), write)
+
+    async def award(self, package_id: str, body: Any, actor: str) -> Package:
+        check = FieldErrors(body)
+        offer_id = check.text("offer_id", max_len=100)
+        check.raise_if_any()
+
+        async def write(pipe: Pipeline) -> Package:
+            package = await _package_in(pipe, package_id)
+            if package.status == "awarded" or package.awarded_offer_id:
+                raise Conflict("This package has already been awarded.", code="already_awarded")
+            if package.status not in ("live", "awaiting_award"):
+                raise Conflict(f"The package is {package.status} and cannot be awarded.", code="package_not_open")
+            offers = {oid: json.loads(raw) for oid, raw in (await pipe.hgetall(keys.package_offers(package_id))).items()}
+            chosen = offers.get(offer_id or "")
+            if chosen is None:
+                raise Invalid({"offer_id": "is not an offer on this package"})
+            if chosen["status"] != "submitted":
+                raise Conflict(f"That offer is {chosen['status']} and cannot be accepted.", code="offer_not_submitted")
+            matched = await pipe.hkeys(keys.package_matches(package_id))
+            now = iso(time.time())
+            package.status, package.awarded_at, package.closed_at, package.closed_reason = "awarded", now, now, "awarded"
+            package.awarded_offer_id, package.awarded_provider_id = chosen["id"], chosen["provider_id"]
+            pipe.multi()
+            pipe.set(keys.package(package_id), json.dumps(package.to_dict()))
+            pipe.zrem(keys.DEADLINES, package_id)
+            pipe.zadd(keys.provider_awards(chosen["provider_id"]), {package_id: time.time()})
+            chosen["status"], chosen["updated_at"] = "accepted", now
+            pipe.hset(keys.package_offers(package_id), chosen["id"], json.dumps(chosen))
+            losers = pk.decline_submitted(pipe, package_id, offers, now)
+            self._queue_outcomes(pipe, package, chosen, losers, matched, actor)
+            return package
+
+        return await transact(self.redis, _keys(package_id), write)
+
+    def _queue_outcomes(self, pipe: Pipeline, package: Package, chosen: dict[str, Any], losers: list[dict[str, Any]], matched: list[str], actor: str) -> None:
+        """Everyone who offered hears the outcome; everyone else matched hears the package closed."""
+        pid = package.id
+        self.events.queue(pipe, Event(type="package.awarded", actor=actor, package_id=pid, data={
+            "package_id": pid, "offer_id": chosen["id"], "provider_id": chosen["provider_id"], "hourly_rate": chosen["hourly_rate"],
+        }))
+        self.events.queue(pipe, Event(type="offer.accepted", actor=actor, package_id=pid, audience=[chosen["provider_id"]], data={
+            "package_id": pid, "offer_id": chosen["id"], "provider_id": chosen["provider_id"],
+        }))
+        told = {chosen["provider_id"]}
+        for offer in losers:
+            told.add(offer["provider_id"])
+            self.events.queue(pipe, Event(type="offer.declined", actor=actor, package_id=pid, audience=[offer["provider_id"]], data={
+                "package_id": pid, "offer_id": offer["id"], "provider_id": offer["provider_id"], "reason": "awarded_elsewhere",
+            }))
+        others = [p for p in matched if p not in told]
+        if others:
+            self.events.queue(pipe, Event(type="package.closed", actor=actor, package_id=pid, audience=others, data={
+                "package_id": pid, "reason": "awarded_elsewhere",
+            }))
+
+    async def ranked(self, package_id: str, reader: pk.Reader) -> list[dict[str, Any]]:
+        if not reader.is_broker:
+            await self.packages.require_match(package_id, reader.provider_id or "")
+        else:
+            await self.packages.load(package_id)
+        raw = await self.redis.hgetall(keys.package_offers(package_id))
+        offers = [json.loads(r) for r in raw.values()]
+        if not reader.is_broker:
+            return sorted((o for o in offers if o["provider_id"] == reader.provider_id), key=lambda o: o["submitted_at"])
+        snapshot = await self.providers.snapshot()
+        for offer in offers:
+            provider = snapshot.providers.get(offer["provider_id"])
+            rating = provider.cqc_rating if provider else "inadequate"
+            s = score(rating, offer["hourly_rate"], price_min=self.settings.price_min,
+                      price_max=self.settings.price_max, quality_weight=self.settings.quality_weight)
+            offer.update(score=s.total, score_parts={"quality": s.quality, "price": s.price},
+                         provider_name=provider.name if provider else None, cqc_rating=rating)
+        live = ("submitted", "accepted")
+        return sorted(offers, key=lambda o: (o["status"] not in live, -o["score"], o["submitted_at"]))
+
+
+def _keys(package_id: str) -> list[str]:
+    return [keys.package(package_id), keys.package_offers(package_id)]
+
+
+async def _package_in(pipe: Pipeline, package_id: str) -> Package:
+    return await pk.load_in(pipe, package_id)

@@ -1,0 +1,60 @@
+"""The brokerage's parts wired together once, for the web process and the worker alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from arq import create_pool
+from arq.connections import ArqRedis
+from redis.asyncio import Redis
+
+import geo
+from accounts import AccountStore
+from config import Settings
+from config.redis import arq_settings, connect, redis_url
+from matcher import deadlines
+from matcher.areas import AreaStore
+from matcher.offers import OfferBook
+from matcher.packages import PackageStore
+from matcher.providers import ProviderStore
+from realtime.events import EventLog
+
+
+@dataclass
+class Brokerage:
+    settings: Settings
+    redis: Redis
+    arq: ArqRedis
+    postcodes: geo.PostcodeIndex
+    events: EventLog
+    accounts: AccountStore
+    areas: AreaStore
+    providers: ProviderStore
+    packages: PackageStore
+    offers: OfferBook
+    deadlines: deadlines.DeadlineKeeper
+
+    @classmethod
+    async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
+        url = redis_url(settings)
+        redis = connect(url)
+        arq = await create_pool(arq_settings(url))
+        postcodes = postcodes or geo.PostcodeIndex.load(settings.geo_cache_dir)
+        events = EventLog(redis, settings.event_retention_s)
+        areas = AreaStore(redis, postcodes)
+        providers = ProviderStore(redis, postcodes, areas)
+
+        async def schedule(package_id: str, wave: int, deadline: float) -> None:
+            await deadlines.schedule(arq, package_id, wave, deadline)
+
+        packages = PackageStore(redis, settings, postcodes, areas, providers, events, schedule)
+        return cls(
+            settings=settings, redis=redis, arq=arq, postcodes=postcodes, events=events,
+            accounts=AccountStore(redis, settings), areas=areas, providers=providers, packages=packages,
+            offers=OfferBook(redis, settings, packages, providers, events),
+            deadlines=deadlines.DeadlineKeeper(packages, arq),
+        )
+
+    async def close(self) -> None:
+        await self.arq.aclose()
+        await self.redis.aclose()

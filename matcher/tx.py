@@ -1,0 +1,37 @@
+"""Optimistic transactions: WATCH the keys a decision reads, then write in MULTI/EXEC.
+
+Redis runs EXEC only if no watched key changed since WATCH, so two processes deciding at the
+same moment (two awards, an offer racing a deadline) never both win: the loser re-reads and
+sees the new state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Awaitable, Callable, TypeVar
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import WatchError
+
+from matcher.errors import Conflict
+
+T = TypeVar("T")
+MAX_TRIES = 200
+
+
+async def transact(redis: Redis, keys: list[str], body: Callable[[Pipeline], Awaitable[T]]) -> T:
+    """Run `body` under WATCH on `keys`; it reads, calls `pipe.multi()`, then queues writes."""
+    async with redis.pipeline(transaction=True) as pipe:
+        for attempt in range(MAX_TRIES):
+            try:
+                await pipe.watch(*keys)
+                result = await body(pipe)
+                await pipe.execute()
+                return result
+            except WatchError:
+                await pipe.reset()
+                # Spread retries so contenders do not collide again in lockstep.
+                await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
+    raise Conflict("The record is changing too fast; try again.", code="busy")

@@ -1,0 +1,40 @@
+"""What each reader may see of a package. Before award a provider sees no postcode, no
+free text the broker did not mark shareable, and no council reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matcher.model import Match, Package
+
+PROVIDER_FIELDS = (
+    "id", "status", "urgency", "service_type", "client_group", "hours_per_week", "start_date",
+    "visits", "specialisms", "district", "sector", "area", "posted_at", "deadline", "wave",
+    "shareable_summary", "previous_hand_backs",
+)
+PRIVATE_FIELDS = ("easting", "northing")
+
+
+def broker_view(package: Package) -> dict[str, Any]:
+    view = package.to_dict()
+    for name in PRIVATE_FIELDS:
+        view.pop(name, None)
+    return view
+
+
+def provider_view(package: Package, match: Match | None) -> dict[str, Any]:
+    view = {name: getattr(package, name) for name in PROVIDER_FIELDS}
+    view["distance_km"] = match.distance_km if match else None
+    view["matched_availability"] = match.matched_availability if match else False
+    if package.status not in ("live", "awaiting_award"):
+        view["closed_reason"] = package.closed_reason
+    return view
+
+
+def awarded_view(package: Package, match: Match | None) -> dict[str, Any]:
+    """The winner needs the address to start care."""
+    return {**broker_view(package), **provider_view(package, match), **_full_only(package)}
+
+
+def _full_only(package: Package) -> dict[str, Any]:
+    return {"postcode": package.postcode, "summary": package.summary, "reference": package.reference}

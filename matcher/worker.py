@@ -1,0 +1,61 @@
+"""The arq worker (`worker` in the Procfile): response deadlines and their backstops.
+
+Run with `arq matcher.worker.WorkerSettings`. Settings are read from the environment here,
+once, as arq reads its class attributes at start.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arq import cron
+
+from config import Settings
+from config.redis import arq_settings, redis_url
+from matcher import deadlines
+from matcher.service import Brokerage
+
+log = logging.getLogger("matcher.worker")
+SETTINGS = Settings.from_env()
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    service = await Brokerage.open(SETTINGS)
+    ctx["brokerage"] = service
+    open_windows = await service.deadlines.reconcile()
+    closed = await service.deadlines.sweep()
+    log.info("worker ready: %d open windows reconciled, %d overdue closed", open_windows, closed)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    service: Brokerage | None = ctx.get("brokerage")
+    if service is not None:
+        await service.close()
+
+
+async def package_deadline(ctx: dict[str, Any], package_id: str, wave: int) -> str | None:
+    service: Brokerage = ctx["brokerage"]
+    return await service.deadlines.expire(package_id, wave)
+
+
+async def sweep_deadlines(ctx: dict[str, Any]) -> None:
+    service: Brokerage = ctx["brokerage"]
+    await service.deadlines.reconcile()
+    await service.deadlines.sweep()
+
+
+class WorkerSettings:
+    functions = [package_deadline]
+    cron_jobs = [cron(sweep_deadlines, second=30, unique=True, run_at_startup=False)]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = arq_settings(redis_url(SETTINGS))
+    job_timeout = 60
+    max_tries = 20
+    keep_result = 3600
+    poll_delay = 0.25
+    handle_signals = True
+
+
+__all__ = ["WorkerSettings", "deadlines"]

@@ -1,0 +1,95 @@
+"""The Starlette application: lifespan owns the Redis pools, the event reader and the
+brokerage's parts; routes come from one module per concern."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import AsyncIterator, TypedDict
+
+from redis.exceptions import RedisError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+
+import geo
+from config import Settings
+from matcher.errors import BrokerageError
+from matcher.service import Brokerage
+from realtime import socket
+from realtime.hub import Hub
+from web import routes_accounts, routes_directory, routes_packages
+from web.errors import error_body
+from web.middleware import SecurityHeaders
+
+log = logging.getLogger("web")
+
+
+class State(TypedDict):
+    brokerage: Brokerage
+    hub: Hub
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        await asyncio.wait_for(request.state.brokerage.redis.ping(), timeout=2)
+    except (RedisError, OSError, asyncio.TimeoutError):
+        return JSONResponse(error_body("not_ready", "Redis does not answer."), status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+async def on_brokerage_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BrokerageError)
+    return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_code=exc.status)
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    message = {404: "Nothing here.", 405: "That method is not allowed here."}.get(exc.status_code, str(exc.detail))
+    return JSONResponse(error_body(codes.get(exc.status_code, "http_error"), message), status_code=exc.status_code, headers=exc.headers)
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(error_body("internal_error", "Something went wrong on our side; it has been logged."), status_code=500)
+
+
+def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        service = await Brokerage.open(settings, postcodes)
+        if settings.admin_email and settings.admin_password:
+            await service.accounts.ensure_admin(settings.admin_email, settings.admin_password)
+        hub = Hub(service.redis)
+        await hub.start_position()
+        reader = asyncio.create_task(hub.run(), name="event-reader")
+        try:
+            yield {"brokerage": service, "hub": hub}
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+            await service.close()
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        WebSocketRoute("/ws", socket.endpoint),
+        *routes_accounts.routes,
+        *routes_directory.routes,
+        *routes_packages.routes,
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
+        BrokerageError: on_brokerage_error,
+        HTTPException: on_http_error,
+        Exception: on_unexpected,
+    })
+    app.add_middleware(SecurityHeaders)
+    return app

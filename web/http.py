@@ -1,0 +1,66 @@
+"""Request helpers shared by the route modules: body parsing, who is asking, responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from accounts import User
+from matcher.packages import Reader
+from matcher.service import Brokerage
+from web.errors import HttpError, not_logged_in
+
+MAX_BODY = 1_000_000
+
+
+def brokerage(request: Request) -> Brokerage:
+    return request.state.brokerage
+
+
+async def json_body(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise HttpError(413, "body_too_large", "The request body is too large.")
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HttpError(400, "malformed_json", f"The request body is not valid JSON: {exc}") from exc
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.cookies.get("session") or None
+
+
+async def current_user(request: Request, *roles: str) -> User:
+    """The signed-in user; brokers' rights are also an admin's."""
+    token = bearer_token(request)
+    user = await brokerage(request).accounts.authenticate(token) if token else None
+    if user is None:
+        raise not_logged_in()
+    allowed = set(roles)
+    if "broker" in allowed:
+        allowed.add("admin")
+    if roles and user.role not in allowed:
+        raise HttpError(403, "forbidden", "Your role does not allow this.")
+    return user
+
+
+def reader(user: User) -> Reader:
+    return Reader(user_id=user.id, is_broker=user.is_broker, provider_id=user.provider_id)
+
+
+def ok(body: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status)
+
+
+def no_content() -> Response:
+    return Response(status_code=204)

@@ -1,0 +1,56 @@
+"""Areas and providers (admin or broker; a provider may read its own record)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from matcher.errors import NotFound
+from web.http import brokerage, current_user, json_body, ok
+
+
+async def create_area(request: Request) -> Response:
+    await current_user(request, "broker")
+    area = await brokerage(request).areas.create(await json_body(request))
+    return ok(area.to_dict(), 201)
+
+
+async def list_areas(request: Request) -> Response:
+    await current_user(request)
+    return ok([a.to_dict() for a in await brokerage(request).areas.list()])
+
+
+async def create_provider(request: Request) -> Response:
+    await current_user(request, "broker")
+    provider = await brokerage(request).providers.create(await json_body(request))
+    return ok(provider.to_dict(), 201)
+
+
+async def list_providers(request: Request) -> Response:
+    await current_user(request, "broker")
+    return ok([p.to_dict() for p in await brokerage(request).providers.list()])
+
+
+async def get_provider(request: Request) -> Response:
+    user = await current_user(request)
+    provider_id = request.path_params["provider_id"]
+    if not user.is_broker and user.provider_id != provider_id:
+        raise NotFound("No such provider.")
+    return ok((await brokerage(request).providers.get(provider_id)).to_dict())
+
+
+async def update_provider(request: Request) -> Response:
+    await current_user(request, "broker")
+    provider = await brokerage(request).providers.update(request.path_params["provider_id"], await json_body(request))
+    return ok(provider.to_dict())
+
+
+routes = [
+    Route("/api/areas", create_area, methods=["POST"]),
+    Route("/api/areas", list_areas, methods=["GET"]),
+    Route("/api/providers", create_provider, methods=["POST"]),
+    Route("/api/providers", list_providers, methods=["GET"]),
+    Route("/api/providers/{provider_id}", get_provider, methods=["GET"]),
+    Route("/api/providers/{provider_id}", update_provider, methods=["PATCH"]),
+]
