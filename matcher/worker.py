@@ -20,7 +20,20 @@ log = logging.getLogger("matcher.worker")
 SETTINGS = Settings.from_env()
 
 
+def _configure_logging() -> None:
+    # arq's CLI applies its own logging config, which disables loggers created before it.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in ("matcher", "notifier", "realtime"):
+        logger = logging.getLogger(name)
+        logger.disabled = False
+        logger.setLevel(logging.INFO)
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith(("matcher.", "notifier.", "realtime.")):
+            logging.getLogger(name).disabled = False
+
+
 async def startup(ctx: dict[str, Any]) -> None:
+    _configure_logging()
     service = await Brokerage.open(SETTINGS)
     ctx["brokerage"] = service
     open_windows = await service.deadlines.reconcile()

@@ -106,10 +106,11 @@ class Service:
     def start_web(self, port: int | None = None) -> int:
         port = port or free_port()
         n = len(self.web_procs)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "web.main"], cwd=ROOT, env={**self.environment(), "PORT": str(port)},
-            stdout=open(self.logs / f"web{n}.log", "ab"), stderr=subprocess.STDOUT,
-        )
+        with open(self.logs / f"web{n}.log", "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "web.main"], cwd=ROOT, env={**self.environment(), "PORT": str(port)},
+                stdout=log, stderr=subprocess.STDOUT,
+            )
         self.web_procs.append(proc)
         self.ports.append(port)
         wait_for(lambda: _ready(port, proc), f"web process on {port} (log: {self.logs})")
@@ -117,10 +118,11 @@ class Service:
 
     def start_worker(self) -> subprocess.Popen:
         n = len(self.worker_procs)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "arq", "matcher.worker.WorkerSettings"], cwd=ROOT, env=self.environment(),
-            stdout=open(self.logs / f"worker{n}.log", "ab"), stderr=subprocess.STDOUT,
-        )
+        with open(self.logs / f"worker{n}.log", "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "arq", "matcher.worker.WorkerSettings"], cwd=ROOT, env=self.environment(),
+                stdout=log, stderr=subprocess.STDOUT,
+            )
         self.worker_procs.append(proc)
         wait_for(lambda: b"worker ready" in (self.logs / f"worker{n}.log").read_bytes() or proc.poll() is not None,
                  f"worker (log: {self.logs})")
