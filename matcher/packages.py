@@ -251,7 +251,7 @@ class PackageStore:
             if package.status not in OPEN_STATUSES:
                 raise Conflict(f"The package is {package.status} and can no longer be withdrawn.", code="package_not_open")
             matched = await pipe.hkeys(keys.package_matches(package_id))
-            offers = await pipe.hgetall(keys.package_offers(package_id))
+            offers = {oid: json.loads(raw) for oid, raw in (await pipe.hgetall(keys.package_offers(package_id))).items()}
             now = iso(time.time())
             package.status, package.closed_at, package.closed_reason = "withdrawn", now, "withdrawn"
             pipe.multi()
@@ -352,10 +352,10 @@ def _board_order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return items
 
 
-def decline_submitted(pipe: Pipeline, package_id: str, offers: dict[str, str], now: str) -> list[dict[str, Any]]:
+def decline_submitted(pipe: Pipeline, package_id: str, offers: dict[str, dict[str, Any]], now: str) -> list[dict[str, Any]]:
+    """Queue every still-submitted offer's move to declined; returns those offers."""
     declined = []
-    for offer_id, raw in offers.items():
-        offer = json.loads(raw)
+    for offer_id, offer in offers.items():
         if offer["status"] == "submitted":
             offer["status"], offer["updated_at"] = "declined", now
             pipe.hset(keys.package_offers(package_id), offer_id, json.dumps(offer))

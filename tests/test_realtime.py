@@ -1,0 +1,119 @@
+"""The /ws feed: authentication, scope, redaction, ordering and resume."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+import websockets
+from websockets.exceptions import ConnectionClosed
+
+from tests.conftest import World
+from tests.support import Service
+
+
+async def collect(ws, until: str | None = None, timeout: float = 5.0, count: int | None = None) -> list[dict]:
+    got: list[dict] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                got.append(json.loads(await ws.recv()))
+                if until and got[-1].get("type") == until:
+                    return got
+                if count and len(got) >= count:
+                    return got
+    except TimeoutError:
+        return got
+
+
+def stream_key(event_id: str) -> tuple[int, int]:
+    ms, seq = event_id.split("-")
+    return int(ms), int(seq)
+
+
+async def test_without_token_closes_4401(clean: Service) -> None:
+    async with websockets.connect(clean.ws_url()) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd.code == 4401
+    async with websockets.connect(clean.ws_url() + "?token=forged") as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd.code == 4401
+
+
+async def test_provider_socket_carries_only_its_own_redacted_events(world: World) -> None:
+    await world.add_provider("Hereford Care", coverage=[{"kind": "districts", "codes": ["HR1"]}], tiers={})
+    alpha, hereford = world.users["Alpha Care"], world.users["Hereford Care"]
+    async with websockets.connect(f"{world.service.ws_url()}?token={alpha.token}") as alpha_ws, \
+            websockets.connect(f"{world.service.ws_url()}?token={hereford.token}") as hereford_ws, \
+            websockets.connect(f"{world.service.ws_url()}?token={world.broker.token}") as broker_ws:
+        package = await world.post()
+        made = await world.users["Beta Homecare"]("POST", f"/api/packages/{package['id']}/offers", {"hourly_rate": 23, "start_date": package["start_date"], "can_meet_needs": True}, expect=201)
+        await world.broker("POST", f"/api/packages/{package['id']}/award", {"offer_id": made["id"]}, expect=200)
+        alpha_events = await collect(alpha_ws, until="package.closed")
+        broker_events = await collect(broker_ws, until="package.closed")
+        hereford_events = await collect(hereford_ws, timeout=1.0)
+    assert [e["type"] for e in alpha_events] == ["package.matched", "package.closed"]
+    matched = alpha_events[0]["data"]
+    assert matched["provider_id"] == world.providers["Alpha Care"]["id"]
+    assert matched["package"]["district"] == "SG1" and "postcode" not in matched["package"]
+    text = json.dumps(alpha_events)
+    assert "SG1 1AA" not in text and "Testcase" not in text and "HCC-0001" not in text and "23" not in json.dumps(alpha_events[1])
+    assert alpha_events[1]["data"] == {"package_id": package["id"], "reason": "awarded_elsewhere"}
+    assert hereford_events == []
+    types = [e["type"] for e in broker_events]
+    assert types[0] == "package.posted" and types.count("package.matched") == 3
+    assert {"offer.submitted", "package.awarded", "offer.accepted"} <= set(types)
+    ids = [stream_key(e["id"]) for e in broker_events]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert all({"id", "type", "at", "data"} <= set(e) for e in broker_events)
+
+
+async def test_cookie_authenticates_the_socket(world: World) -> None:
+    headers = {"Cookie": f"session={world.users['Alpha Care'].token}"}
+    async with websockets.connect(world.service.ws_url(), additional_headers=headers) as ws:
+        package = await world.post()
+        events = await collect(ws, until="package.matched")
+    assert events[-1]["data"]["package"]["id"] == package["id"]
+
+
+async def test_resume_by_query_and_by_message_replays_missed_events_in_order(world: World) -> None:
+    token = world.users["Alpha Care"].token
+    url = f"{world.service.ws_url()}?token={token}"
+    async with websockets.connect(url) as ws:
+        first = await world.post()
+        seen = await collect(ws, until="package.matched")
+    last_id = seen[-1]["id"]
+    missed = [await world.post() for _ in range(3)]
+    async with websockets.connect(f"{url}&after={last_id}") as ws:
+        replayed = await collect(ws, count=3)
+        live_package = await world.post()
+        live = await collect(ws, count=1)
+    assert [e["data"]["package"]["id"] for e in replayed] == [p["id"] for p in missed]
+    assert live[0]["data"]["package"]["id"] == live_package["id"]
+    async with websockets.connect(url) as ws:
+        await ws.send(json.dumps({"type": "resume", "after": last_id}))
+        by_message = await collect(ws, count=4)
+    assert [e["data"]["package"]["id"] for e in by_message] == [p["id"] for p in [*missed, live_package]]
+    assert first["id"] not in {e["data"]["package"]["id"] for e in by_message}
+
+
+async def test_seen_message_is_recorded(world: World) -> None:
+    import redis.asyncio as aioredis
+
+    from config import keys
+
+    package = await world.post()
+    alpha_id = world.providers["Alpha Care"]["id"]
+    async with websockets.connect(f"{world.service.ws_url()}?token={world.users['Alpha Care'].token}") as ws:
+        await ws.send(json.dumps({"type": "seen", "package_id": package["id"]}))
+        await ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(await ws.recv())["type"] == "pong"
+    r = aioredis.from_url(world.service.redis_url, decode_responses=True)
+    try:
+        seen = await r.hgetall(keys.package_seen(package["id"]))
+    finally:
+        await r.aclose()
+    assert list(seen) == [alpha_id]
