@@ -137,7 +137,8 @@ class CoverageIndex:
 
     def covering(self, place: Place) -> set[str]:
         """Ids of every provider with a coverage entry containing the place (boundary included)."""
-        found = set(self._by_district.get(place.district, ()))
+        with self._lock:  # the district sets are edited in place by set()/remove()
+            found = set(self._by_district.get(place.district, ()))
         snap = self._current()
         if snap.tree is None:
             return found

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import shapely
+import shapely.errors
 import shapely.geometry
 
 from . import grid

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import cache, shapes
 from .errors import MalformedPostcode, UnknownPostcode
-from .place import Place
+from .place import Place, fast_place
 from .postcode import key_to_postcode, outward_code, postcode_key, split_postcode
 
 
@@ -43,8 +43,8 @@ class PostcodeIndex:
 
     def _place(self, i: int, outward: str, inward: str) -> Place:
         e, n, lat, lon = self._rec.item(i)
-        return Place(f"{outward} {inward}", outward, f"{outward} {inward[0]}",
-                     float(e), float(n), lat, lon)
+        return fast_place(f"{outward} {inward}", outward, f"{outward} {inward[0]}",
+                          float(e), float(n), lat, lon)
 
     def lookup(self, postcode: str) -> Place:
         outward, inward = split_postcode(postcode)

@@ -20,6 +20,9 @@ _SPACE = re.compile(r"\s+")
 def _compact(text: object) -> str:
     if not isinstance(text, str):
         raise MalformedPostcode(f"a postcode must be text, not {type(text).__name__}")
+    if not text.isascii():
+        # Before upper(): "ß".upper() is "SS", which could make a postcode out of non-ASCII.
+        raise MalformedPostcode(f"{text[:40]!r} is not shaped like a UK postcode")
     # Fast path for the common "SG1 1AA" / "sg11aa" inputs; the regex only when needed.
     s = text.strip().upper().replace(" ", "")
     if not s.isalnum():
@@ -31,7 +34,7 @@ def split_postcode(text: str) -> tuple[str, str]:
     """' sg11aa ' -> ('SG1', '1AA'), or MalformedPostcode."""
     s = _compact(text)
     if len(s) < 5 or len(s) > 7 or _COMPACT.fullmatch(s) is None:
-        raise MalformedPostcode(f"{text!r} is not shaped like a UK postcode")
+        raise MalformedPostcode(f"{text[:40]!r} is not shaped like a UK postcode")
     return s[:-3], s[-3:]
 
 
@@ -45,7 +48,7 @@ def outward_code(text: str) -> str:
     """'sg1' -> 'SG1': a district (outward code) on its own, not a full postcode."""
     s = _compact(text)
     if len(s) < 2 or len(s) > 4 or _OUTWARD.fullmatch(s) is None:
-        raise MalformedPostcode(f"{text!r} is not shaped like a UK postcode district")
+        raise MalformedPostcode(f"{text[:40]!r} is not shaped like a UK postcode district")
     return s
 
 
