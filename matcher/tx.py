@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
-from matcher.errors import Conflict
+from matcher.errors import BrokerageError, Conflict
 
 T = TypeVar("T")
 MAX_TRIES = 200
@@ -27,7 +27,11 @@ async def transact(redis: Redis, keys: list[str], body: Callable[[Pipeline], Awa
         for attempt in range(MAX_TRIES):
             try:
                 await pipe.watch(*keys)
-                result = await body(pipe)
+                try:
+                    result = await body(pipe)
+                except BrokerageError:
+                    await _confirm_snapshot(pipe)
+                    raise
                 await pipe.execute()
                 return result
             except WatchError:
@@ -35,3 +39,14 @@ async def transact(redis: Redis, keys: list[str], body: Callable[[Pipeline], Awa
                 # Spread retries so contenders do not collide again in lockstep.
                 await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
     raise Conflict("The record is changing too fast; try again.", code="busy")
+
+
+async def _confirm_snapshot(pipe: Pipeline) -> None:
+    """A refusal may rest on reads that straddled another writer's commit (the package read
+    before an award, its offers after). An EXEC of a no-op raises WatchError if any watched
+    key changed, so the caller retries on a consistent view instead of refusing wrongly."""
+    if pipe.explicit_transaction:
+        return  # writes are already queued: never run them; the refusal stands
+    pipe.multi()
+    pipe.ping()
+    await pipe.execute()

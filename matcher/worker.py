@@ -22,11 +22,15 @@ SETTINGS = Settings.from_env()
 
 def _configure_logging() -> None:
     # arq's CLI applies its own logging config, which disables loggers created before it.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for name in ("matcher", "notifier", "realtime"):
         logger = logging.getLogger(name)
         logger.disabled = False
         logger.setLevel(logging.INFO)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.propagate = False
     for name in list(logging.root.manager.loggerDict):
         if name.startswith(("matcher.", "notifier.", "realtime.")):
             logging.getLogger(name).disabled = False

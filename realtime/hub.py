@@ -49,6 +49,7 @@ class Hub:
         self.redis = redis
         self.subscribers: set[Subscriber] = set()
         self.last_id = "$"
+        self.dispatched = 0
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self.subscribers.add(subscriber)
@@ -77,6 +78,7 @@ class Hub:
                     self.dispatch(Event.from_entry(entry_id, raw))
 
     def dispatch(self, event: Event) -> None:
+        self.dispatched += 1
         broker_text: str | None = None
         provider_text: str | None = None
         for subscriber in list(self.subscribers):

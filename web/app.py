@@ -21,7 +21,7 @@ from matcher.errors import BrokerageError
 from matcher.service import Brokerage
 from realtime import socket
 from realtime.hub import Hub
-from web import routes_accounts, routes_directory, routes_packages
+from web import metrics, routes_accounts, routes_directory, routes_geo, routes_packages
 from web.errors import error_body
 from web.middleware import SecurityHeaders
 
@@ -81,15 +81,19 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics.endpoint),
         WebSocketRoute("/ws", socket.endpoint),
         *routes_accounts.routes,
         *routes_directory.routes,
         *routes_packages.routes,
+        *routes_geo.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         BrokerageError: on_brokerage_error,
         HTTPException: on_http_error,
         Exception: on_unexpected,
     })
+    app.state.metrics = metrics.Metrics()
+    app.add_middleware(metrics.RequestMetrics, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders)
     return app

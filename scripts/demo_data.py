@@ -1,0 +1,104 @@
+"""A Hertfordshire-like world for the demo: the county's districts as areas, about 60
+providers with realistic specialisms, ratings and tiers, one login per role, and a few
+live packages."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from matcher.service import Brokerage
+
+AREAS = {
+    "Stevenage": ["SG1", "SG2"],
+    "North Hertfordshire": ["SG4", "SG5", "SG6", "SG7", "SG8"],
+    "East Hertfordshire": ["SG9", "SG10", "SG11", "SG12", "SG13", "SG14", "CM21", "CM23"],
+    "Welwyn Hatfield": ["AL7", "AL8", "AL9", "AL10"],
+    "St Albans": ["AL1", "AL2", "AL3", "AL4", "AL5"],
+    "Dacorum": ["HP1", "HP2", "HP3", "HP4", "HP23"],
+    "Watford and Three Rivers": ["WD3", "WD4", "WD5", "WD17", "WD18", "WD19", "WD24", "WD25"],
+    "Hertsmere": ["WD6", "WD7", "EN6"],
+    "Broxbourne": ["EN7", "EN8", "EN10", "EN11"],
+}
+NAMES = [
+    "Abbey", "Bluebell", "Chiltern", "Cedar", "Evergreen", "Fairway", "Greenacres", "Hearthside", "Kingfisher",
+    "Lea Valley", "Meadow", "Oakwood", "Orchard", "Priory", "Riverside", "Rosewood", "Willow", "Beacon",
+    "Compass", "Harbour", "Lavender", "Maple", "Poppy", "Primrose", "Redbourn", "Sunrise", "Thistle", "Wren",
+]
+KINDS = ["Home Care", "Care at Home", "Homecare Services", "Community Care", "Support Services"]
+SPECIALISM_POOL = [
+    "dementia", "dementia", "dementia", "end_of_life", "stroke", "parkinsons", "diabetes_insulin",
+    "catheter_stoma", "peg_feeding", "challenging_behaviour", "bariatric", "acquired_brain_injury",
+    "autism", "sensory_impairment",
+]
+PASSWORD = "demo-password-123"
+LOGINS = {
+    "admin": "admin@demo.test",
+    "broker": "broker@demo.test",
+    "provider": "office@abbey-home-care.demo",
+}
+
+
+async def seed(service: Brokerage, admin_email: str | None, admin_password: str | None) -> dict[str, str]:
+    rng = random.Random(20261122)
+    if admin_email and admin_password:
+        await service.accounts.ensure_admin(admin_email, admin_password)
+        logins = {"admin": f"{admin_email} (password from ADMIN_PASSWORD)"}
+    else:
+        await service.accounts.create(LOGINS["admin"], PASSWORD, "admin", None)
+        logins = {"admin": f"{LOGINS['admin']} / {PASSWORD}"}
+    broker = await service.accounts.create(LOGINS["broker"], PASSWORD, "broker", None)
+    logins["broker"] = f"{LOGINS['broker']} / {PASSWORD}"
+
+    names = list(AREAS)
+    for name, districts in AREAS.items():
+        known = [d for d in districts if service.postcodes.has_district(d)]
+        await service.areas.create({"name": name, "districts": known})
+
+    providers = []
+    for n in range(60):
+        home = names[n % len(names)]
+        neighbour = names[(n + 1 + rng.randrange(3)) % len(names)]
+        covered = [d for d in AREAS[home] + rng.sample(AREAS[neighbour], k=min(2, len(AREAS[neighbour]))) if service.postcodes.has_district(d)]
+        tiers = {home: "primary" if n % 3 else "secondary", neighbour: rng.choice(["secondary", "reserve"])}
+        name = f"{NAMES[n % len(NAMES)]} {KINDS[n % len(KINDS)]}" + (f" {n // len(NAMES) + 1}" if n >= len(NAMES) else "")
+        coverage = [{"kind": "districts", "codes": covered}]
+        if n % 7 == 0:
+            centre = service.postcodes.place_at(service.postcodes.district_rows(AREAS[home][0])[0])
+            coverage.append({"kind": "radius", "postcode": centre.postcode, "km": 6})
+        provider = await service.providers.create({
+            "name": name,
+            "cqc_rating": rng.choices(["outstanding", "good", "requires_improvement"], [1, 6, 2])[0],
+            "specialisms": sorted(set(rng.sample(SPECIALISM_POOL, k=rng.randint(1, 4)))),
+            "client_groups": sorted(set(["older_people"] + rng.sample(["physical_disability", "learning_disability", "mental_health"], k=rng.randint(0, 2)))),
+            "service_types": ["homecare"] + (["reablement"] if n % 2 else []) + (["live_in"] if n % 5 == 0 else []),
+            "coverage": coverage,
+            "tiers": tiers,
+            "email": f"office@{name.lower().replace(' ', '-')}.demo",
+            "phone": f"+4477009{n:05d}",
+        })
+        providers.append(provider)
+    first = providers[0]
+    await service.accounts.create(LOGINS["provider"], PASSWORD, "provider", first.id)
+    logins["provider"] = f"{LOGINS['provider']} / {PASSWORD}  ({first.name})"
+
+    start = (date.today() + timedelta(days=2)).isoformat()
+    samples = [
+        ("SG1", "red", ["dementia"], "Hospital discharge from the Lister"),
+        ("SG2", "amber", [], "Support after a fall"),
+        ("AL8", "green", ["diabetes_insulin"], "Insulin prompts"),
+        ("HP1", "amber", ["stroke"], "Reablement after a stroke"),
+        ("EN8", "green", [], "Carer breakdown, needs morning and tea visits"),
+    ]
+    for district, urgency, specialisms, summary in samples:
+        rows = service.postcodes.district_rows(district)
+        postcode = service.postcodes.place_at(rows[rng.randrange(len(rows))]).postcode
+        await service.packages.post({
+            "postcode": postcode, "urgency": urgency, "service_type": "homecare", "client_group": "older_people",
+            "hours_per_week": rng.choice([7, 10.5, 14, 21]), "start_date": start,
+            "visits": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "band": "morning", "minutes": 45, "carers": 1, "time_critical": urgency == "red"},
+                       {"days": ["mon", "wed", "fri"], "band": "tea", "minutes": 30, "carers": 1, "time_critical": False}],
+            "specialisms": specialisms, "summary": f"Demo person: {summary}", "shareable_summary": summary,
+            "reference": f"DEMO-{rng.randint(1000, 9999)}",
+        }, broker.id)
+    return logins

@@ -1,0 +1,79 @@
+"""Run the demo: embedded Redis under DATA_DIR, demo data on first start, then the web and
+worker processes of the Procfile until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from config import Settings
+from config.redis import redis_url
+from matcher.service import Brokerage
+from scripts import demo_data
+
+SEEDED = "hb:demo:seeded"
+
+
+async def prepare(settings: Settings) -> dict[str, str] | None:
+    service = await Brokerage.open(settings)
+    try:
+        if not await service.redis.set(SEEDED, "1", nx=True):
+            return None
+        return await demo_data.seed(service, settings.admin_email, settings.admin_password)
+    finally:
+        await service.close()
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    url = redis_url(settings)
+    logins = asyncio.run(prepare(settings))
+    env = {**os.environ, "REDIS_URL": url}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "web.main"], env=env),
+        subprocess.Popen([sys.executable, "-m", "arq", "matcher.worker.WorkerSettings"], env=env),
+    ]
+    print(f"\nHome care brokerage demo on http://127.0.0.1:{settings.port}  (Redis: {url})")
+    if logins:
+        print("Demo logins:")
+        for role, login in logins.items():
+            print(f"  {role:9} {login}")
+    else:
+        print(f"Demo data already loaded in {settings.data_dir}; logins as printed on first start "
+              f"(broker {demo_data.LOGINS['broker']} / {demo_data.PASSWORD}).")
+    print("Press Ctrl-C to stop.\n", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if settings.redis_url is None:
+            stop_embedded(url)
+
+
+def stop_embedded(url: str) -> None:
+    """The demo started the embedded Redis; stop it (it saves first) so nothing lingers."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url).shutdown(save=True)
+    except redis.exceptions.ConnectionError:
+        pass  # a shutdown closes the connection before it answers
+
+
+if __name__ == "__main__":
+    main()

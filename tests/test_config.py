@@ -1,0 +1,46 @@
+"""Settings: every variable read in one place; a bad value names itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import ConfigError, Settings
+
+
+def test_defaults_match_the_contract() -> None:
+    s = Settings.from_env({})
+    assert s.redis_url is None and s.port == 8000
+    assert s.deadline_s == {"red": 3600, "amber": 86400, "green": 172800}
+    assert (s.price_min, s.price_max, s.quality_weight) == (18.0, 32.0, 0.6)
+    assert (s.release, s.lockout_attempts, s.lockout_s) == ("all", 5, 900)
+    assert (s.sms_fallback_s, s.reminder_at, s.public_url) == (900, 0.75, "http://localhost:8000")
+    assert s.smtp.host is None and s.twilio.account_sid is None
+
+
+def test_values_are_parsed() -> None:
+    s = Settings.from_env({"DEADLINE_RED_S": "60", "PRICE_MIN": "20.5", "RELEASE": "tiered", "SMTP_STARTTLS": "false", "PUBLIC_URL": "https://x.test/"})
+    assert s.window_s("red") == 60 and s.price_min == 20.5 and s.release == "tiered"
+    assert s.smtp.starttls is False and s.public_url == "https://x.test"
+
+
+@pytest.mark.parametrize("env, name", [
+    ({"PORT": "eighty"}, "PORT"),
+    ({"PORT": "70000"}, "PORT"),
+    ({"DEADLINE_AMBER_S": "-5"}, "DEADLINE_AMBER_S"),
+    ({"QUALITY_WEIGHT": "1.5"}, "QUALITY_WEIGHT"),
+    ({"RELEASE": "sometimes"}, "RELEASE"),
+    ({"PRICE_MIN": "40"}, "PRICE_MAX"),
+    ({"LOCKOUT_ATTEMPTS": "0"}, "LOCKOUT_ATTEMPTS"),
+    ({"SMTP_STARTTLS": "perhaps"}, "SMTP_STARTTLS"),
+    ({"ADMIN_EMAIL": "a@b.test"}, "ADMIN_PASSWORD"),
+    ({"ADMIN_EMAIL": "a@b.test", "ADMIN_PASSWORD": "short"}, "ADMIN_PASSWORD"),
+])
+def test_bad_values_name_the_variable(env: dict, name: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env(env)
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    s = Settings.from_env({"ADMIN_EMAIL": "a@b.test", "ADMIN_PASSWORD": "very-secret-password", "SMTP_PASSWORD": "smtp-secret", "TWILIO_AUTH_TOKEN": "tw-secret"})
+    text = repr(s)
+    assert "very-secret-password" not in text and "smtp-secret" not in text and "tw-secret" not in text
