@@ -168,6 +168,8 @@ class AccountStore:
         user_id = await self.redis.getdel(keys.session(digest))
         if user_id:
             await self.redis.srem(keys.user_sessions(user_id), digest)
+        # Every web process closes the sockets opened with this token.
+        await self.redis.publish(keys.REVOKED_SESSIONS, digest)
 
     async def unlock(self, user_id: str) -> None:
         if not await self.redis.exists(keys.user(user_id)):

@@ -29,6 +29,9 @@ def login_lock(user_id: str) -> str:
     return f"{PREFIX}login-lock:{user_id}"
 
 
+REVOKED_SESSIONS = PREFIX + "revoked-sessions"  # pub/sub channel: token hashes signed out
+
+
 def session(token_hash: str) -> str:
     return f"{PREFIX}session:{token_hash}"
 

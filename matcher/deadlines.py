@@ -25,6 +25,14 @@ from matcher.tx import transact
 from realtime.events import Event
 
 log = logging.getLogger("matcher.deadlines")
+
+
+class TooEarly(Exception):
+    """The job ran before the deadline (clocks of two machines disagree): run it again later."""
+
+    def __init__(self, remaining_s: float) -> None:
+        super().__init__(f"deadline is {remaining_s:.3f}s away")
+        self.remaining_s = remaining_s
 JOB_NAME = "package_deadline"
 
 
@@ -66,8 +74,11 @@ class DeadlineKeeper:
                 await self.redis.zrem(keys.DEADLINES, package_id)
                 continue
             package = Package.from_dict(json.loads(raw))
-            if await self.expire(package_id, package.wave):
-                closed += 1
+            try:
+                if await self.expire(package_id, package.wave):
+                    closed += 1
+            except TooEarly:
+                continue  # a new window opened since the read; its own job will close it
         return closed
 
     async def expire(self, package_id: str, wave: int) -> str | None:
@@ -83,8 +94,8 @@ class DeadlineKeeper:
             if current.status != "live" or current.wave != wave:
                 return None
             now = time.time()
-            if now + 0.5 < _epoch(current.deadline):
-                return None  # fired early (clock skew); the job for this wave stays queued
+            if now < _epoch(current.deadline):
+                raise TooEarly(_epoch(current.deadline) - now)
             offers = [json.loads(r) for r in (await pipe.hgetall(keys.package_offers(package_id))).values()]
             submitted = [o for o in offers if o["status"] == "submitted"]
             matched = await pipe.hkeys(keys.package_matches(package_id))

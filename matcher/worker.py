@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from arq import cron
+from arq import Retry, cron
 
 from config import Settings
 from config.redis import arq_settings, redis_url
@@ -53,7 +53,10 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 async def package_deadline(ctx: dict[str, Any], package_id: str, wave: int) -> str | None:
     service: Brokerage = ctx["brokerage"]
-    return await service.deadlines.expire(package_id, wave)
+    try:
+        return await service.deadlines.expire(package_id, wave)
+    except deadlines.TooEarly as early:
+        raise Retry(defer=early.remaining_s + 0.01) from early
 
 
 async def sweep_deadlines(ctx: dict[str, Any]) -> None:

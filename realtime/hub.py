@@ -1,5 +1,8 @@
 """One reader per process tails the event stream and fans each event out to the sockets
-of this process: no per-socket Redis reads, one serialisation per event and audience."""
+of this process: no per-socket Redis reads, one serialisation per event and audience.
+
+A second task listens for revoked sessions so a signed-out token's sockets close at once,
+on whichever process holds them."""
 
 from __future__ import annotations
 
@@ -16,8 +19,9 @@ from config import keys
 from realtime.events import Event
 
 log = logging.getLogger("realtime.hub")
-SEND_QUEUE = 2000  # messages a socket may fall behind before it is cut off
 BLOCK_MS = 5000
+CLOSE_REVOKED = 4401
+CLOSE_TOO_SLOW = 4408
 
 
 @dataclass(eq=False)
@@ -25,11 +29,19 @@ class Subscriber:
     user_id: str
     is_broker: bool
     provider_id: str | None
-    queue: asyncio.Queue[tuple[str, str]] = field(default_factory=lambda: asyncio.Queue(SEND_QUEUE))
-    overflowed: asyncio.Event = field(default_factory=asyncio.Event)
+    token_hash: str
+    queue: asyncio.Queue[tuple[str, str]]
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    stop_code: int = 1000
+    stop_reason: str = ""
 
     def wants(self, event: Event) -> bool:
         return self.is_broker or (self.provider_id is not None and self.provider_id in event.audience)
+
+    def close(self, code: int, reason: str) -> None:
+        if not self.stop.is_set():
+            self.stop_code, self.stop_reason = code, reason
+            self.stop.set()
 
 
 def message(event: Event, *, for_broker: bool) -> str:
@@ -45,14 +57,17 @@ def stream_id(text: str) -> tuple[int, int]:
 
 
 class Hub:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, send_queue: int) -> None:
         self.redis = redis
+        self.send_queue = send_queue
         self.subscribers: set[Subscriber] = set()
         self.last_id = "$"
         self.dispatched = 0
 
-    def subscribe(self, subscriber: Subscriber) -> None:
-        self.subscribers.add(subscriber)
+    def subscriber(self, user_id: str, is_broker: bool, provider_id: str | None, token_hash: str) -> Subscriber:
+        sub = Subscriber(user_id, is_broker, provider_id, token_hash, asyncio.Queue(self.send_queue))
+        self.subscribers.add(sub)
+        return sub
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
@@ -66,8 +81,6 @@ class Hub:
         while True:
             try:
                 batches = await self.redis.xread({keys.EVENTS: self.last_id}, block=BLOCK_MS, count=500)
-            except asyncio.CancelledError:
-                raise
             except (RedisError, OSError) as exc:
                 log.warning("event stream read failed (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(1)
@@ -93,4 +106,21 @@ class Hub:
             try:
                 subscriber.queue.put_nowait((event.id, text))
             except asyncio.QueueFull:
-                subscriber.overflowed.set()
+                subscriber.close(CLOSE_TOO_SLOW, "too far behind; reconnect with ?after=<last event id>")
+
+    async def watch_revocations(self) -> None:
+        while True:
+            try:
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(keys.REVOKED_SESSIONS)
+                    async for item in pubsub.listen():
+                        if item.get("type") == "message":
+                            self.revoke(str(item["data"]))
+            except (RedisError, OSError) as exc:
+                log.warning("revocation listener failed (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(1)
+
+    def revoke(self, token_hash: str) -> None:
+        for subscriber in list(self.subscribers):
+            if subscriber.token_hash == token_hash:
+                subscriber.close(CLOSE_REVOKED, "signed out")

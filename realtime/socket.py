@@ -10,25 +10,25 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from accounts import AccountStore, User
+from accounts.store import token_hash
 from config import keys
 from realtime.events import EventLog
-from realtime.hub import Hub, Subscriber, message, stream_id
+from realtime.hub import CLOSE_REVOKED, Hub, message, stream_id
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_TOO_SLOW = 4408
 REPLAY_PAGE = 500
+CLOSE_TIMEOUT_S = 5.0
 
 
 class Feed:
-    """One socket's session: keeps the id of the last event sent so replay and the live tail
-    never overlap or leave a gap."""
+    """One socket's session. It remembers the id of the last event sent, so replay and the
+    live tail (subscribed before replay starts) never overlap or leave a gap."""
 
-    def __init__(self, websocket: WebSocket, user: User, hub: Hub, events: EventLog) -> None:
+    def __init__(self, websocket: WebSocket, user: User, token: str, hub: Hub, events: EventLog) -> None:
         self.websocket = websocket
         self.user = user
         self.hub = hub
         self.events = events
-        self.subscriber = Subscriber(user.id, user.is_broker, user.provider_id)
+        self.subscriber = hub.subscriber(user.id, user.is_broker, user.provider_id, token_hash(token))
         self.last_sent = (0, 0)
         self.lock = asyncio.Lock()
 
@@ -42,15 +42,16 @@ class Feed:
         try:
             stream_id(after)
         except ValueError:
-            await self.websocket.send_text(json.dumps({"type": "error", "data": {"message": "after must be an event id"}}))
+            await self.websocket.send_text(json.dumps({"type": "error", "data": {"message": "after must be an event id like 1700000000000-0"}}))
             return
         async with self.lock:
             oldest = await self.events.oldest_id()
-            if oldest is not None and stream_id(after) < stream_id(oldest) and after != "0":
-                # What the client missed has been trimmed: say so rather than skip silently.
+            if oldest is not None and after not in ("0", "0-0") and stream_id(after) < stream_id(oldest):
+                # What the client missed may have been trimmed: say so rather than skip silently.
                 await self.websocket.send_text(json.dumps({
                     "type": "resync", "at": None,
-                    "data": {"recovered": False, "reason": "events after that id are no longer kept; reload your state", "oldest_id": oldest},
+                    "data": {"recovered": False, "oldest_id": oldest,
+                             "reason": "events after that id are no longer kept; reload your state"},
                 }))
             cursor = after
             while True:
@@ -84,11 +85,35 @@ class Feed:
             elif msg.get("type") == "ping":
                 await self.websocket.send_text(json.dumps({"type": "pong"}))
 
-    async def watch_overflow(self) -> None:
-        await self.subscriber.overflowed.wait()
+    async def run(self, accounts: AccountStore, after: str | None) -> None:
+        if after:
+            await self.replay(after)
+        tasks = [
+            asyncio.create_task(self.pump()),
+            asyncio.create_task(self.receive(accounts)),
+            asyncio.create_task(self.subscriber.stop.wait()),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self.subscriber.stop.is_set():
+            # A stalled client may never read the close frame; do not wait on it forever.
+            try:
+                await asyncio.wait_for(self.websocket.close(self.subscriber.stop_code, self.subscriber.stop_reason), CLOSE_TIMEOUT_S)
+            except (asyncio.TimeoutError, RuntimeError):
+                pass
+            return
+        for task in done:
+            exc = task.exception()
+            if exc is not None:
+                raise exc
 
 
 async def record_seen(accounts: AccountStore, user: User, package_id: str) -> None:
+    """First sight of a package by any user of a matched provider (stops the SMS fallback)."""
     if not user.provider_id:
         return
     redis = accounts.redis
@@ -102,30 +127,13 @@ async def endpoint(websocket: WebSocket) -> None:
     token = websocket.query_params.get("token") or websocket.cookies.get("session")
     user = await accounts.authenticate(token) if token else None
     await websocket.accept()
-    if user is None:
-        await websocket.close(code=CLOSE_UNAUTHENTICATED, reason="sign in first")
+    if user is None or token is None:
+        await websocket.close(code=CLOSE_REVOKED, reason="sign in first")
         return
     hub: Hub = state.hub
-    feed = Feed(websocket, user, hub, state.brokerage.events)
-    hub.subscribe(feed.subscriber)  # before replay, so nothing falls between replay and live
+    feed = Feed(websocket, user, token, hub, state.brokerage.events)
     try:
-        after = websocket.query_params.get("after")
-        if after:
-            await feed.replay(after)
-        tasks = [asyncio.create_task(feed.pump()), asyncio.create_task(feed.receive(accounts)), asyncio.create_task(feed.watch_overflow())]
-        try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        if feed.subscriber.overflowed.is_set():
-            await websocket.close(code=CLOSE_TOO_SLOW, reason="too far behind; reconnect with ?after=<last id>")
-        else:
-            for task in done:
-                exc = task.exception()
-                if exc is not None and not isinstance(exc, WebSocketDisconnect):
-                    raise exc
+        await feed.run(accounts, websocket.query_params.get("after"))
     except WebSocketDisconnect:
         pass
     finally:

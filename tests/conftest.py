@@ -31,6 +31,14 @@ def service(redis_server: RedisServer) -> Iterator[Service]:
 
 
 @pytest.fixture
+def two_webs(service: Service) -> Service:
+    """A second web process on the same Redis: several processes must act as one service."""
+    if len(service.web_procs) < 2:
+        service.start_web()
+    return service
+
+
+@pytest.fixture
 def clean(service: Service, redis_server: RedisServer) -> Service:
     """An empty store and the bootstrap admin, as a new deployment has."""
     with redis.Redis.from_url(redis_server.url(0)) as r:

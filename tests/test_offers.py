@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from tests.conftest import Api, World
 from tests.support import Service
 
 
 def offer(rate: float, start: str = "2030-01-01", **extra) -> dict:
     return {"hourly_rate": rate, "start_date": start, "can_meet_needs": True, **extra}
-
-
-@pytest.fixture
-def two_webs(service: Service) -> Service:
-    """A second web process on the same Redis: several processes must act as one service."""
-    if len(service.web_procs) < 2:
-        service.start_web()
-    return service
 
 
 async def test_rate_caps_and_offer_validation(world: World) -> None:

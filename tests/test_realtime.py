@@ -117,3 +117,104 @@ async def test_seen_message_is_recorded(world: World) -> None:
     finally:
         await r.aclose()
     assert list(seen) == [alpha_id]
+
+
+async def test_event_made_on_one_process_reaches_a_socket_on_another(world: World, two_webs: Service) -> None:
+    token = world.users["Alpha Care"].token
+    async with websockets.connect(f"{two_webs.ws_url(1)}?token={token}") as on_second, \
+            websockets.connect(f"{two_webs.ws_url(0)}?token={token}") as on_first:
+        package = await world.post()  # posted through web process 0
+        got_second = await collect(on_second, until="package.matched")
+        got_first = await collect(on_first, until="package.matched")
+    assert got_second[-1]["data"]["package"]["id"] == package["id"]
+    assert got_first[-1]["id"] == got_second[-1]["id"]
+
+
+async def test_worker_events_reach_sockets(world: World) -> None:
+    async with websockets.connect(f"{world.service.ws_url()}?token={world.users['Alpha Care'].token}") as ws:
+        package = await world.post(urgency="red")  # DEADLINE_RED_S=3: the worker closes it
+        events = await collect(ws, until="package.closed", timeout=20)
+    assert events[-1]["data"] == {"package_id": package["id"], "reason": "deadline"}
+
+
+async def test_resume_across_a_killed_web_process(world: World, two_webs: Service) -> None:
+    import signal
+
+    token = world.users["Alpha Care"].token
+    async with websockets.connect(f"{two_webs.ws_url(1)}?token={token}") as ws:
+        await world.post()
+        last = (await collect(ws, until="package.matched"))[-1]["id"]
+        two_webs.kill_web(1, signal.SIGKILL)
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 10)
+    missed = [await world.post() for _ in range(2)]
+    port = two_webs.ports.pop(1)
+    two_webs.web_procs.pop(1)
+    two_webs.start_web(port)
+    async with websockets.connect(f"{two_webs.ws_url(1)}?token={token}&after={last}") as ws:
+        replayed = await collect(ws, count=2)
+    assert [e["data"]["package"]["id"] for e in replayed] == [p["id"] for p in missed]
+
+
+async def test_after_older_than_kept_gets_an_explicit_resync(world: World) -> None:
+    await world.post()
+    async with websockets.connect(f"{world.service.ws_url()}?token={world.broker.token}&after=1-0") as ws:
+        first = json.loads(await ws.recv())
+        rest = await collect(ws, timeout=1.0)
+    assert first["type"] == "resync" and first["data"]["recovered"] is False
+    assert rest and rest[0]["type"] == "package.posted"  # what is still kept follows
+
+
+async def test_signing_out_closes_that_tokens_sockets(world: World) -> None:
+    from tests.conftest import login
+    from tests.support import PASSWORD
+
+    second = await login(world.service.url(), "broker@council.test", PASSWORD)
+    async with websockets.connect(f"{world.service.ws_url()}?token={second.token}") as doomed, \
+            websockets.connect(f"{world.service.ws_url()}?token={world.broker.token}") as kept:
+        await second("POST", "/api/auth/logout", expect=204)
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(doomed.recv(), 10)
+        assert closed.value.rcvd.code == 4401
+        await world.post()
+        assert (await collect(kept, until="package.posted"))[-1]["type"] == "package.posted"
+    await second.aclose()
+
+
+async def test_a_stalled_consumer_is_cut_off_and_can_resume(redis_server) -> None:
+    import socket as sockets
+
+    import redis.asyncio as aioredis
+
+    from realtime.events import Event, EventLog
+    from tests.conftest import login
+    from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, Service
+
+    store = aioredis.from_url(redis_server.url(7), decode_responses=True)
+    await store.flushdb()
+    svc = Service(redis_server.url(7), env={"WS_SEND_QUEUE": "20"}).start()
+    try:
+        admin = await login(svc.url(), ADMIN_EMAIL, ADMIN_PASSWORD)
+        raw = sockets.create_connection(("127.0.0.1", svc.ports[0]))
+        raw.setsockopt(sockets.SOL_SOCKET, sockets.SO_RCVBUF, 4096)
+        # max_queue=1: the client stops reading from the socket, as a phone in a tunnel would.
+        slow = await websockets.connect(f"{svc.ws_url()}?token={admin.token}", sock=raw, max_queue=1)
+        log = EventLog(store, 86400)
+        # Enough bytes to fill every kernel buffer between the two ends, so the server's
+        # send blocks and its bounded queue overflows.
+        for batch in range(8):
+            await log.append(*[Event(type="test.noise", data={"n": batch * 500 + i, "pad": "x" * 4000}) for i in range(500)])
+        seen: list[dict] = []
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                seen.append(json.loads(await asyncio.wait_for(slow.recv(), 15)))
+        assert closed.value.rcvd.code == 4408
+        assert len(seen) < 4000  # it was cut off before the end
+        async with websockets.connect(f"{svc.ws_url()}?token={admin.token}&after={seen[-1]['id']}") as ws:
+            rest = await collect(ws, count=4000 - len(seen), timeout=20)
+        numbers = [e["data"]["n"] for e in seen + rest]
+        assert numbers == list(range(4000))  # nothing lost, nothing repeated, in order
+        await admin.aclose()
+    finally:
+        await store.aclose()
+        svc.stop()

@@ -68,14 +68,18 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         service = await Brokerage.open(settings, postcodes)
         if settings.admin_email and settings.admin_password:
             await service.accounts.ensure_admin(settings.admin_email, settings.admin_password)
-        hub = Hub(service.redis)
+        hub = Hub(service.redis, settings.ws_send_queue)
         await hub.start_position()
-        reader = asyncio.create_task(hub.run(), name="event-reader")
+        tasks = [
+            asyncio.create_task(hub.run(), name="event-reader"),
+            asyncio.create_task(hub.watch_revocations(), name="revocation-listener"),
+        ]
         try:
             yield {"brokerage": service, "hub": hub}
         finally:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await service.close()
 
     routes = [
