@@ -29,6 +29,14 @@ def login_lock(user_id: str) -> str:
     return f"{PREFIX}login-lock:{user_id}"
 
 
+RATE_WINDOW_S = 60
+
+
+def login_rate(client_ip: str) -> str:
+    """zset of sign-in attempts from one address in the last RATE_WINDOW_S (credential stuffing)."""
+    return f"{PREFIX}rate:login:{client_ip}"
+
+
 REVOKED_SESSIONS = PREFIX + "revoked-sessions"  # pub/sub channel: token hashes signed out
 
 

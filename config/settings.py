@@ -54,6 +54,7 @@ class Settings:
     public_url: str = "http://localhost:8000"
     geo_cache: Path | None = None
     ws_send_queue: int = 1000
+    login_rate_per_min: int = 60
     session_ttl_s: int = 14 * 86400
     event_retention_s: int = 8 * 86400
 
@@ -105,6 +106,7 @@ class Settings:
             sms_fallback_s=read("SMS_FALLBACK_S", 900, _positive_int),
             reminder_at=read("REMINDER_AT", 0.75, _fraction),
             public_url=(env.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
+            login_rate_per_min=read("LOGIN_RATE_PER_MIN", 60, _positive_int),
             ws_send_queue=read("WS_SEND_QUEUE", 1000, _positive_int),
             geo_cache=Path(env["GEO_CACHE_DIR"]).resolve() if env.get("GEO_CACHE_DIR") else None,
         )

@@ -13,7 +13,7 @@ import redis
 
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, RedisServer, Service
 
-SERVICE_ENV = {"DEADLINE_RED_S": "3", "LOCKOUT_S": "2"}
+SERVICE_ENV = {"DEADLINE_RED_S": "3", "LOCKOUT_S": "2", "LOGIN_RATE_PER_MIN": "100000"}
 
 
 @pytest.fixture(scope="session")

@@ -148,3 +148,22 @@ async def test_admin_bootstrap_exists(clean) -> None:
     me = await admin("GET", "/api/me", expect=200)
     assert me["role"] == "admin"
     await admin.aclose()
+
+
+async def test_sign_in_attempts_from_one_address_are_rate_limited(redis_server) -> None:
+    from tests.support import Service
+
+    svc = Service(redis_server.url(8), env={"LOGIN_RATE_PER_MIN": "8"}).start()
+    anon = Api(svc.url())
+    try:
+        statuses = []
+        for n in range(12):
+            response = await anon.raw("POST", "/api/auth/login", json={"email": f"user{n}@x.test", "password": "whatever-password"})
+            statuses.append(response.status_code)
+        assert statuses[:8] == [401] * 8
+        assert set(statuses[8:]) == {429}
+        assert response.json()["error"]["code"] == "rate_limited"
+        assert int(response.headers["retry-after"]) > 0
+    finally:
+        await anon.aclose()
+        svc.stop()

@@ -47,7 +47,7 @@ async def readyz(request: Request) -> Response:
 
 async def on_brokerage_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, BrokerageError)
-    return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_code=exc.status)
+    return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_code=exc.status, headers=getattr(exc, "headers", None))
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:

@@ -9,6 +9,7 @@ class HttpError(BrokerageError):
     def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(message, code=code, fields=fields)
         self.status = status
+        self.headers: dict[str, str] | None = None
 
 
 def not_logged_in() -> HttpError:

@@ -11,17 +11,20 @@ from starlette.routing import Route
 
 from accounts import CHANNELS, ROLES
 from matcher.validate import FieldErrors
+from web.ratelimit import check_login_rate
 from web.http import bearer_token, brokerage, current_user, json_body, no_content, ok
 
 MIN_PASSWORD = 12
 
 
 async def login(request: Request) -> Response:
+    service = brokerage(request)
+    await check_login_rate(request, service.redis, service.settings.login_rate_per_min)
     check = FieldErrors(await json_body(request))
     email = check.text("email", max_len=254)
     password = check.text("password", max_len=1024)
     check.raise_if_any()
-    token, user = await brokerage(request).accounts.login(email or "", password or "")
+    token, user = await service.accounts.login(email or "", password or "")
     return ok({"token": token, "user": user.public()})
 
 
