@@ -25,7 +25,6 @@ from matcher.errors import BrokerageError
 ROLES = ("admin", "broker", "provider")
 CHANNELS = ("ws", "email", "sms")
 DEFAULT_CHANNELS = {"red": ["ws", "sms", "email"], "amber": ["ws", "email"], "green": ["ws", "email"]}
-MIN_PASSWORD = 12
 # Argon2 takes ~64 MiB per hash: bound how many run at once in one process.
 _HASHING = asyncio.Semaphore(4)
 

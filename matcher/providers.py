@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 import geo
 from config import keys
 from matcher.areas import AreaStore
-from matcher.errors import Invalid, NotFound
+from matcher.errors import NotFound
 from matcher.model import (
     CLIENT_GROUPS, CQC_RATINGS, PROVIDER_STATUSES, SERVICE_TYPES, SPECIALISMS, TIERS, Provider, iso, new_id,
 )
@@ -159,8 +159,3 @@ class ProviderStore:
                 check.add("tiers", f"tier for {area_name!r} must be one of: {', '.join(TIERS)}")
                 return None
         return dict(raw)
-
-
-def require_known(provider_id: Any, known: bool) -> None:
-    if not known:
-        raise Invalid({"provider_id": "is not a known provider"})
