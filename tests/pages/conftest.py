@@ -5,6 +5,7 @@ leaves this machine is refused and fails the test, and so does any console error
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, AsyncIterator
 from urllib.parse import urlsplit
@@ -55,8 +56,9 @@ class Browsing:
         if msg.type != "error":
             return
         where = (msg.location or {}).get("url", "")
-        if "Failed to load resource" in msg.text and urlsplit(where).path == "/login":
-            return  # the sign-in form answers 401/423/422 with its messages, as it should
+        path = urlsplit(where).path
+        if "Failed to load resource" in msg.text and re.search(r"status of (401|409|422|423)\b", msg.text) and (path == "/login" or path.startswith("/api/")):
+            return  # refusals the pages show as messages beside the fields, as they should
         self.problems.append(f"console: {msg.text} ({where or page.url})")
 
     async def _only_local(self, route: Any) -> None:
@@ -67,9 +69,9 @@ class Browsing:
             self.problems.append(f"external request: {route.request.url}")
             await route.abort()
 
-    async def signed_in(self, email: str, password: str, width: int = 1280) -> Any:
+    async def signed_in(self, email: str, password: str, width: int = 1280, base_url: str = "") -> Any:
         page = await self.page(width)
-        await page.goto("/login")
+        await page.goto(f"{base_url}/login")
         await page.get_by_label("Email").fill(email)
         await page.get_by_label("Password").fill(password)
         await page.get_by_role("button", name="Sign in").click()
