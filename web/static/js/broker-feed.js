@@ -56,7 +56,7 @@ function show(msg) {
   const line = describe(msg, packages);
   if (line.quiet) return;
   const p = line.pid && packages.get(line.pid);
-  const item = el("li", { class: `app-feed__item${line.tone ? " app-feed__item--" + line.tone : ""}`, "data-type": msg.type, hidden: line.delivery && !showDelivery.checked },
+  const item = el("li", { class: `govuk-body app-feed__item${line.tone ? " app-feed__item--" + line.tone : ""}`, "data-type": msg.type, hidden: line.delivery && !showDelivery.checked },
     el("time", { datetime: msg.at, text: when(msg.at) }),
     p ? link(p, line.text) : line.text);
   feedList.prepend(item);

@@ -81,7 +81,7 @@ async function loadHistory() {
   if (!result.ok) return;
   const packages = new Map([[id, current]]);
   document.getElementById("history").replaceChildren(...result.data.map((e) =>
-    el("li", {}, el("time", { datetime: e.at, text: when(e.at) }), describe(e, packages).text)));
+    el("li", { class: "govuk-body" }, el("time", { datetime: e.at, text: when(e.at) }), describe(e, packages).text)));
 }
 
 async function load() {
