@@ -35,7 +35,7 @@ export function clearErrors(form) {
 }
 
 function sentence(field, message) {
-  const label = field.replace(/_/g, " ").replace(/\[(\d+)\]/g, (_, n) => " " + (Number(n) + 1));
+  const label = field.replace(/^visits\[(\d+)\]\.(\w+)$/, (_, n, part) => `Visit pattern ${Number(n) + 1}: ${part}`).replace(/_/g, " ").replace(/\[(\d+)\]/g, (_, n) => " " + (Number(n) + 1));
   return /^[A-Z]/.test(message) ? message : label.charAt(0).toUpperCase() + label.slice(1) + " " + message;
 }
 
