@@ -21,7 +21,9 @@ from matcher.errors import BrokerageError
 from matcher.service import Brokerage
 from realtime import socket
 from realtime.hub import Hub
-from web import metrics, routes_accounts, routes_directory, routes_geo, routes_packages
+from web import metrics, routes_accounts, routes_directory, routes_geo, routes_offers, routes_packages
+from web import pages
+from web.csrf import CSRFMiddleware
 from web.errors import error_body
 from web.middleware import SecurityHeaders
 
@@ -91,6 +93,8 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *routes_directory.routes,
         *routes_packages.routes,
         *routes_geo.routes,
+        *routes_offers.routes,
+        *pages.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         BrokerageError: on_brokerage_error,
@@ -100,4 +104,5 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
     app.state.metrics = metrics.Metrics()
     app.add_middleware(metrics.RequestMetrics, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(CSRFMiddleware, secure=settings.public_url.startswith("https:"))
     return app

@@ -1,0 +1,137 @@
+"""Every page, at phone (375 px) and desktop (1280 px) widths, and at 320 px: loads with no
+console error or outside request, no horizontal scrolling, and axe-core finds no serious or
+critical violation. With SCREENSHOTS_DIR set, full-page PNGs are saved for people to check."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import expect
+
+from tests.conftest import World
+from tests.pages.conftest import Browsing, axe_violations, no_horizontal_scroll, shoot
+from tests.support import PASSWORD
+
+ALPHA = "staff.2@alpha-care.test"
+BROKER = "broker@council.test"
+
+
+async def setup(world: World) -> dict[str, str]:
+    """Something on every page: live packages, an offer, an unplaced package."""
+    red = await world.post(urgency="amber", specialisms=["dementia"], hours_per_week=14,
+                           visits=[{"days": ["mon", "tue", "wed", "thu", "fri"], "band": "morning", "minutes": 45, "carers": 2, "time_critical": True},
+                                   {"days": ["sat", "sun"], "band": "bed", "minutes": 30, "carers": 1, "time_critical": False}])
+    green = await world.post(urgency="green", postcode="SG2 7AA")
+    await world.users["Alpha Care"]("POST", f"/api/packages/{red['id']}/offers", {"hourly_rate": 22.5, "start_date": red["start_date"], "can_meet_needs": True}, expect=201)
+    await world.users["Beta Homecare"]("POST", f"/api/packages/{red['id']}/offers", {"hourly_rate": 26, "start_date": red["start_date"], "can_meet_needs": True}, expect=201)
+    return {"package": red["id"], "green": green["id"]}
+
+
+async def check(page, name: str, width: int) -> None:
+    await page.wait_for_load_state("networkidle")
+    assert await no_horizontal_scroll(page), f"{name} scrolls sideways at {width} px"
+    violations = await axe_violations(page)
+    assert violations == [], f"{name} at {width} px: {violations}"
+    await shoot(page, f"{name}-{width}")
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+async def test_provider_pages(world: World, browsing: Browsing, width: int) -> None:
+    ids = await setup(world)
+    page = await browsing.signed_in(ALPHA, PASSWORD, width=width)
+    await page.locator("#board > li").nth(1).wait_for()
+    await check(page, "provider-board", width)
+    await page.goto(f"/provider/packages/{ids['package']}")
+    await page.get_by_text("Waiting for the council's decision").wait_for()
+    await check(page, "provider-package-offered", width)
+    await page.goto(f"/provider/packages/{ids['green']}")
+    await page.get_by_role("button", name="Make offer").click()
+    await page.locator(".govuk-error-summary").wait_for()
+    await check(page, "provider-package-errors", width)
+    await page.goto("/provider/offers")
+    await page.locator("#offers-body > tr").first.wait_for()
+    await check(page, "provider-offers", width)
+    await page.goto("/provider/availability")
+    await check(page, "provider-availability", width)
+    await page.goto("/provider/preferences")
+    await expect(page.locator("#red-ws")).to_be_checked()
+    await check(page, "provider-preferences", width)
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+async def test_broker_pages(world: World, browsing: Browsing, width: int) -> None:
+    page = await browsing.signed_in(BROKER, PASSWORD, width=width)
+    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    ids = await setup(world)
+    await page.locator("#feed > li").nth(3).wait_for()
+    # Nobody can take this one (no provider covers SG6 with bariatric care): unplaced at its deadline.
+    await world.post(urgency="red", postcode="SG6 1AA", specialisms=["bariatric"])
+    await page.get_by_role("alert").filter(has_text="Unplaced packages need action").wait_for(timeout=20_000)
+    await check(page, "broker-feed", width)
+    await page.goto(f"/broker/packages/{ids['package']}")
+    await page.locator("#offers > li").nth(1).wait_for()
+    await page.locator("#history > li").first.wait_for()
+    await check(page, "broker-package", width)
+    await page.goto("/broker/packages/new")
+    await page.get_by_role("button", name="Post package").click()
+    await page.locator(".govuk-error-summary").wait_for()
+    await check(page, "broker-new-errors", width)
+    await page.goto("/broker/map")
+    await page.locator("#districts-body > tr").first.wait_for()
+    await page.locator(".leaflet-interactive").first.wait_for()
+    await check(page, "broker-map", width)
+
+
+async def test_login_page_and_320px(world: World, browsing: Browsing) -> None:
+    page = await browsing.page(width=375)
+    await page.goto("/login")
+    await check(page, "login", 375)
+    page = await browsing.page(width=1280)
+    await page.goto("/login")
+    await check(page, "login", 1280)
+    ids = await setup(world)
+    for who, paths in ((ALPHA, ["/provider", f"/provider/packages/{ids['package']}", "/provider/offers", "/provider/availability", "/provider/preferences"]),
+                       (BROKER, ["/broker", f"/broker/packages/{ids['package']}", "/broker/packages/new", "/broker/map"])):
+        page = await browsing.signed_in(who, PASSWORD, width=320)
+        for path in paths:
+            await page.goto(path)
+            await page.wait_for_load_state("networkidle")
+            assert await no_horizontal_scroll(page), f"{path} scrolls sideways at 320 px"
+
+
+async def test_availability_slots(world: World, browsing: Browsing) -> None:
+    probe = await world.users["Alpha Care"].raw("GET", "/api/availability")
+    if probe.status_code in (404, 405):
+        pytest.skip("POST/GET/DELETE /api/availability is not in this build yet")
+    page = await browsing.signed_in(ALPHA, PASSWORD)
+    await page.goto("/provider/availability")
+    await page.get_by_label("Postcode districts").fill("SG1, SG2")
+    await page.get_by_label("Monday").check()
+    await page.get_by_label("Tuesday").check()
+    await page.get_by_label("Morning (07:00–10:00)").check()
+    await page.get_by_label("Available until").fill("2099-12-31")
+    await page.get_by_role("button", name="Add availability").click()
+    slot = page.locator("#slots > li").first
+    await slot.wait_for()
+    assert "SG1, SG2" in await slot.inner_text()
+    await slot.get_by_role("button", name="Remove").click()
+    await page.locator("#slots > li").first.wait_for(state="detached")
+
+
+async def test_preferences_saved_and_phone_error_beside_field(world: World, browsing: Browsing) -> None:
+    page = await browsing.signed_in(ALPHA, PASSWORD)
+    await page.goto("/provider/preferences")
+    await expect(page.locator("#red-ws")).to_be_checked()
+    await page.get_by_label("Mobile number for text messages").fill("07700 900123")
+    await page.get_by_role("button", name="Save settings").click()
+    await page.locator('[data-field="phone"] .govuk-error-message').wait_for()
+    await page.get_by_label("Mobile number for text messages").fill("+447700900123")
+    page_sms = page.locator("#green-sms")
+    await page_sms.check()
+    await page.get_by_label("From").fill("22:00")
+    await page.get_by_label("Until").fill("07:00")
+    await page.get_by_role("button", name="Save settings").click()
+    await page.get_by_text("Your notification settings are saved.").wait_for()
+    me = await world.users["Alpha Care"]("GET", "/api/me", expect=200)
+    assert me["preferences"]["phone"] == "+447700900123"
+    assert "sms" in me["preferences"]["channels"]["green"]
+    assert me["preferences"]["quiet_hours"]["start"] == "22:00"

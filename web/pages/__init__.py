@@ -1,0 +1,8 @@
+"""The web pages: server-rendered HTML shells with small vanilla JS that call the public
+JSON API and /ws like any other client."""
+
+from __future__ import annotations
+
+from web.pages import assets, auth, broker, provider
+
+routes = [*auth.routes, *provider.routes, *broker.routes, *assets.routes]

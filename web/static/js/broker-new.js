@@ -1,0 +1,62 @@
+// Posting a package: the form becomes the API's JSON; field errors are shown beside fields.
+import { api } from "./api.js";
+import { el, showErrors } from "./dom.js";
+
+const form = document.getElementById("package-form");
+const visits = document.getElementById("visits");
+const template = document.getElementById("visit-template");
+let count = 0;
+
+function addVisit() {
+  const n = count++;
+  const html = template.innerHTML.replace(/visits-N-/g, `visits-${n}-`).replace(/visits\[N\]/g, `visits[${n}]`);
+  const holder = el("div", { "data-visit": String(n) });
+  holder.innerHTML = html;  // our own template, no user data
+  holder.querySelector(".app-visit-n").textContent = String(n + 1);
+  visits.append(holder);
+  return holder;
+}
+
+document.getElementById("add-visit").addEventListener("click", () => {
+  addVisit().querySelector("input").focus();
+});
+
+function checked(name) {
+  return [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+}
+
+function number(text) {
+  const t = text.trim();
+  return t === "" || isNaN(Number(t)) ? t : Number(t);
+}
+
+form.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const body = {
+    postcode: form.postcode.value.trim(),
+    urgency: checked("urgency")[0],
+    service_type: checked("service_type")[0],
+    client_group: checked("client_group")[0],
+    hours_per_week: number(form.hours_per_week.value),
+    start_date: form.start_date.value,
+    visits: [...visits.querySelectorAll("[data-visit]")].map((holder) => {
+      const n = holder.dataset.visit;
+      return {
+        days: checked(`visits-${n}-days`),
+        band: checked(`visits-${n}-band`)[0],
+        minutes: number(form[`visits-${n}-minutes`].value),
+        carers: Number(checked(`visits-${n}-carers`)[0] || 1),
+        time_critical: form[`visits-${n}-critical`].checked,
+      };
+    }),
+    specialisms: checked("specialisms"),
+  };
+  for (const name of ["shareable_summary", "summary", "reference"]) {
+    if (form[name].value.trim()) body[name] = form[name].value.trim();
+  }
+  const result = await api("POST", "/api/packages", body);
+  if (!result.ok) { showErrors(form, result.error); return; }
+  location.assign(`/broker/packages/${encodeURIComponent(result.data.id)}?posted=1`);
+});
+
+addVisit();

@@ -1,0 +1,114 @@
+// One package for a broker: everything about it, offers ranked by score with their parts,
+// the award (with a confirmation step) and the audit trail; kept live over /ws.
+import { api } from "./api.js";
+import { announce, el, pageError, summaryList } from "./dom.js";
+import { describe } from "./events.js";
+import { URGENCY, countdown, day, money, visit, when, words } from "./format.js";
+import { LiveFeed } from "./live.js";
+import { nameOf, providerNames } from "./providers.js";
+
+const root = document.getElementById("package");
+const id = root.dataset.packageId;
+const confirmBox = document.getElementById("award-confirm");
+let current = null;
+let chosen = null;
+
+function renderPackage(p) {
+  const u = URGENCY[p.urgency];
+  document.getElementById("package-title").textContent = `${p.postcode} (${p.area || p.district})`;
+  document.title = `${p.postcode} – Home care brokerage`;
+  root.replaceChildren(
+    el("p", {}, el("strong", { class: `govuk-tag ${u.tag}`, text: `${u.name}: ${u.words}` }), " ",
+      el("strong", { class: "govuk-tag govuk-tag--grey", text: words(p.status) })),
+    summaryList([
+      ["Deadline", el("span", {}, p.status === "live" ? el("time", { datetime: p.deadline, "data-deadline": p.deadline, text: countdown(p.deadline) }) : "", ` ${when(p.deadline)}`)],
+      ["Matched providers", `${p.matched} (wave ${p.wave})`],
+      ["Hours per week", String(p.hours_per_week)],
+      ["Visits", el("ul", { class: "govuk-list" }, (p.visits || []).map((v) => el("li", { text: visit(v) })))],
+      ["Specialisms", p.specialisms.length ? p.specialisms.map(words).join(", ") : "None"],
+      ["Service", `${words(p.service_type)}, ${words(p.client_group).toLowerCase()}`],
+      ["Start date", day(p.start_date)],
+      ["Summary for providers", p.shareable_summary || null],
+      ["Private notes", p.summary || null],
+      ["Reference", p.reference || null],
+      ["Awarded to", p.awarded_provider_id ? nameOf(p.awarded_provider_id) : null],
+    ]));
+  root.removeAttribute("aria-busy");
+}
+
+function renderOffers(offers) {
+  const open = current && (current.status === "live" || current.status === "awaiting_award");
+  document.getElementById("offers-empty").hidden = offers.length > 0;
+  document.getElementById("offers").replaceChildren(...offers.map((o, n) => {
+    const name = o.provider_name || nameOf(o.provider_id);
+    return el("li", { class: `app-offer app-offer--${o.status}${o.status === "submitted" || o.status === "accepted" ? "" : " app-offer--out"}` },
+      el("h3", { class: "govuk-heading-s" }, `${n + 1}. ${name}`),
+      el("p", { class: "govuk-body" }, el("span", { class: "app-score", text: `Score ${Number(o.score).toFixed(1)}` }),
+        ` = quality ${Number(o.score_parts.quality).toFixed(0)} (CQC ${words(o.cqc_rating).toLowerCase()}) and price ${Number(o.score_parts.price).toFixed(0)}`),
+      summaryList([
+        ["Hourly rate", money(o.hourly_rate)],
+        ["Can start", day(o.start_date)],
+        ["Note", o.note || null],
+        ["Status", words(o.status)],
+      ]),
+      open && o.status === "submitted"
+        ? el("button", { type: "button", class: "govuk-button", onclick: () => ask(o, name) }, `Award to ${name}`)
+        : null);
+  }));
+}
+
+function ask(offer, name) {
+  chosen = offer;
+  document.getElementById("award-confirm-text").textContent =
+    `${name} at ${money(offer.hourly_rate)} an hour, starting ${day(offer.start_date)}. Every other provider that offered is told at once. This cannot be undone.`;
+  confirmBox.hidden = false;
+  confirmBox.focus();
+}
+
+document.getElementById("award-no").addEventListener("click", () => { confirmBox.hidden = true; chosen = null; });
+document.getElementById("award-yes").addEventListener("click", async () => {
+  if (!chosen) return;
+  const result = await api("POST", `/api/packages/${encodeURIComponent(id)}/award`, { offer_id: chosen.id });
+  confirmBox.hidden = true;
+  chosen = null;
+  if (!result.ok) pageError(result.error.message);
+  else announce("The package is awarded.");
+  await load();
+});
+
+async function loadHistory() {
+  const result = await api("GET", `/api/packages/${encodeURIComponent(id)}/history`);
+  if (!result.ok) return;
+  const packages = new Map([[id, current]]);
+  document.getElementById("history").replaceChildren(...result.data.map((e) =>
+    el("li", { class: "govuk-body" }, el("time", { datetime: e.at, text: when(e.at) }), describe(e, packages).text)));
+}
+
+async function load() {
+  await providerNames();
+  const result = await api("GET", `/api/packages/${encodeURIComponent(id)}`);
+  if (!result.ok) { root.removeAttribute("aria-busy"); pageError(result.error.message); return; }
+  current = result.data;
+  renderPackage(current);
+  const offers = await api("GET", `/api/packages/${encodeURIComponent(id)}/offers`);
+  renderOffers(offers.ok ? offers.data : []);
+  await loadHistory();
+}
+
+const feed = new LiveFeed({
+  statusEl: document.getElementById("live-status"),
+  onEvent: (msg) => {
+    const d = msg.data || {};
+    const pid = d.package_id || (d.package && d.package.id) || (d.offer && d.offer.package_id);
+    if (pid === id && !msg.type.startsWith("notification.")) {
+      if (msg.type === "offer.submitted") announce("A new offer has arrived.");
+      load();
+    }
+  },
+  onResync: load,
+});
+feed.start();
+load();
+setInterval(() => {
+  for (const t of document.querySelectorAll("time[data-deadline]")) t.textContent = countdown(t.dataset.deadline);
+}, 1000);

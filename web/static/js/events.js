@@ -1,0 +1,56 @@
+// One sentence per broker event, and how loud it should be.
+import { URGENCY, money, words } from "./format.js";
+import { nameOf } from "./providers.js";
+
+const DELIVERY = new Set(["notification.sent", "notification.failed", "notification.delivered"]);
+
+export function isDelivery(type) {
+  return DELIVERY.has(type);
+}
+
+function where(p) {
+  return p ? [p.sector || p.district, p.area].filter(Boolean).join(", ") : "";
+}
+
+// → {text, tone: "alert" | "win" | "", packageId}
+export function describe(msg, packages) {
+  const d = msg.data || {};
+  const pid = d.package_id || (d.package && d.package.id) || (d.offer && d.offer.package_id) || null;
+  const p = (pid && packages.get(pid)) || d.package || null;
+  const label = p ? `${where(p)}${p.urgency ? " (" + URGENCY[p.urgency].name.toLowerCase() + ")" : ""}` : "a package";
+  switch (msg.type) {
+    case "package.posted":
+      return { pid, text: `Posted: ${label}, ${p.hours_per_week} hours a week. Matched ${d.matched} provider${d.matched === 1 ? "" : "s"}.`, tone: d.matched ? "" : "alert" };
+    case "offer.submitted":
+      return { pid, text: `Offer from ${nameOf(d.offer.provider_id)} for ${label}: ${money(d.offer.hourly_rate)} an hour, from ${d.offer.start_date}.`, tone: "" };
+    case "offer.withdrawn":
+      return { pid, text: `${nameOf(d.provider_id)} withdrew its offer for ${label}.`, tone: "" };
+    case "package.declined":
+      return { pid, text: `${nameOf(d.provider_id)} declined ${label}: ${d.reason}`, tone: "" };
+    case "deadline.reminder":
+      return { pid, text: `Reminder sent for ${label} to providers who have not responded.`, tone: "" };
+    case "package.wave_released":
+      return { pid, text: `Nobody offered for ${label}: released to the ${d.tier} tier (wave ${d.wave}, ${d.matched} providers).`, tone: "" };
+    case "package.awaiting_award":
+      return { pid, text: `Deadline passed for ${label} with ${d.offers} offer${d.offers === 1 ? "" : "s"}: ready to award.`, tone: "alert" };
+    case "package.unplaced":
+      return { pid, text: `UNPLACED: nobody offered for ${label}. It needs action now.`, tone: "alert" };
+    case "package.awarded":
+      return { pid, text: `Awarded ${label} to ${nameOf(d.provider_id)} at ${money(d.hourly_rate)} an hour.`, tone: "win" };
+    case "package.withdrawn":
+      return { pid, text: `Withdrawn: ${label}. ${d.reason || ""}`, tone: "" };
+    case "package.handed_back":
+      return { pid, text: `${nameOf(d.provider_id)} handed back ${label}: ${d.reason}. Reposted.`, tone: "alert" };
+    case "package.matched":
+      return { pid, text: `Sent ${label} to ${nameOf(d.provider_id)}.`, tone: "", quiet: true };
+    case "package.closed":
+    case "offer.accepted":
+    case "offer.declined":
+      return { pid, text: `${words(msg.type.replace(".", " "))}: ${label}, ${nameOf(d.provider_id || (d.provider_ids || [])[0])}.`, tone: "", quiet: true };
+    case "availability.posted":
+      return { pid: null, text: `${nameOf(d.provider_id)} posted availability.`, tone: "" };
+    default:
+      if (isDelivery(msg.type)) return { pid, text: `${words(msg.type.split(".")[1])}: ${d.channel || "message"} to ${d.user_id || "a user"}${d.error ? " (" + d.error + ")" : ""}.`, tone: msg.type === "notification.failed" ? "alert" : "", delivery: true };
+      return { pid, text: `${msg.type}`, tone: "" };
+  }
+}

@@ -1,0 +1,128 @@
+// One package for a provider: its needs (redacted before award), the provider's own
+// offer(s), and the offer and decline forms. Opening it marks the package seen (GET does).
+import { api } from "./api.js";
+import { announce, clearErrors, el, pageError, showErrors, summaryList } from "./dom.js";
+import { URGENCY, countdown, day, money, place, visit, when, words } from "./format.js";
+import { LiveFeed } from "./live.js";
+
+const root = document.getElementById("package");
+const id = root.dataset.packageId;
+const offerForm = document.getElementById("offer-form");
+const declineForm = document.getElementById("decline-form");
+let current = null;
+
+function renderPackage(p) {
+  const u = URGENCY[p.urgency];
+  document.getElementById("package-title").textContent = place(p) || "Package";
+  document.title = `${place(p)} – Home care brokerage`;
+  const open = p.status === "live";
+  root.replaceChildren(
+    el("div", { class: "app-card__top" },
+      el("strong", { class: `govuk-tag ${u.tag}`, text: `${u.name}: ${u.words}` }),
+      p.matched_availability ? el("strong", { class: "govuk-tag govuk-tag--turquoise", text: "Matches your availability" }) : null,
+      open ? null : el("strong", { class: "govuk-tag govuk-tag--grey", text: words(p.status) })),
+    summaryList([
+      ["Respond by", open ? el("span", {}, el("time", { datetime: p.deadline, "data-deadline": p.deadline, class: "app-countdown", text: countdown(p.deadline) }), ` (${when(p.deadline)})`) : when(p.deadline)],
+      ["Where", place(p)],
+      ["Postcode", p.postcode || null],
+      ["Hours per week", String(p.hours_per_week)],
+      ["Visits", el("ul", { class: "govuk-list" }, (p.visits || []).map((v) => el("li", { text: visit(v) })))],
+      ["Specialisms", p.specialisms && p.specialisms.length ? p.specialisms.map(words).join(", ") : "None"],
+      ["Service", `${words(p.service_type)}, ${words(p.client_group).toLowerCase()}`],
+      ["Start date", day(p.start_date)],
+      ["Summary", p.summary || p.shareable_summary || null],
+      ["Council reference", p.reference || null],
+      ["Handed back before", p.previous_hand_backs && p.previous_hand_backs.length ? p.previous_hand_backs.map((h) => h.reason).join("; ") : null],
+    ]));
+  root.removeAttribute("aria-busy");
+}
+
+function renderOffers(offers) {
+  const section = document.getElementById("my-offers");
+  section.hidden = offers.length === 0;
+  document.getElementById("my-offers-list").replaceChildren(...offers.map((o) => el("div", { class: `app-offer app-offer--${o.status}` },
+    summaryList([
+      ["Hourly rate", money(o.hourly_rate)],
+      ["Start date", day(o.start_date)],
+      ["Made", when(o.submitted_at)],
+      ["Status", el("strong", { class: "govuk-tag " + ({ submitted: "govuk-tag--blue", accepted: "govuk-tag--green", declined: "govuk-tag--red", withdrawn: "govuk-tag--grey" }[o.status] || ""), text: { submitted: "Waiting for the council's decision", accepted: "Accepted: the package is yours", declined: "Not chosen", withdrawn: "Withdrawn" }[o.status] || o.status })],
+    ]),
+    o.status === "submitted" && current && current.status === "live"
+      ? el("button", { type: "button", class: "govuk-button govuk-button--secondary", onclick: () => withdraw(o) }, "Withdraw offer")
+      : null)));
+  const pending = offers.some((o) => o.status === "submitted" || o.status === "accepted");
+  document.getElementById("respond").hidden = !current || current.status !== "live" || pending;
+}
+
+async function load() {
+  const result = await api("GET", `/api/packages/${encodeURIComponent(id)}`);
+  if (!result.ok) {
+    root.removeAttribute("aria-busy");
+    document.getElementById("package-title").textContent = "Package not available";
+    root.replaceChildren(el("p", { class: "govuk-body", text: result.status === 404 ? "This package is no longer available to you. It may have been awarded, withdrawn or closed." : result.error.message }));
+    document.getElementById("respond").hidden = true;
+    return;
+  }
+  current = result.data;
+  renderPackage(current);
+  const offers = await api("GET", `/api/packages/${encodeURIComponent(id)}/offers`);
+  renderOffers(offers.ok ? offers.data : []);
+}
+
+async function withdraw(offer) {
+  const result = await api("DELETE", `/api/packages/${encodeURIComponent(id)}/offers/${encodeURIComponent(offer.id)}`);
+  if (!result.ok) pageError(result.error.message);
+  else announce("Your offer is withdrawn.");
+  await load();
+}
+
+offerForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const rate = offerForm.hourly_rate.value.trim().replace(/^£/, "");
+  const body = {
+    hourly_rate: rate === "" || isNaN(Number(rate)) ? rate : Number(rate),
+    start_date: offerForm.start_date.value,
+    can_meet_needs: offerForm.can_meet_needs.checked,
+  };
+  if (offerForm.note.value.trim()) body.note = offerForm.note.value.trim();
+  const local = {};
+  if (rate === "") local.hourly_rate = "Enter your hourly rate";
+  if (!body.start_date) local.start_date = "Enter the date you can start";
+  if (!body.can_meet_needs) local.can_meet_needs = "Confirm that you can meet these needs";
+  if (Object.keys(local).length) { showErrors(offerForm, { fields: local }); return; }
+  const result = await api("POST", `/api/packages/${encodeURIComponent(id)}/offers`, body);
+  if (!result.ok) { showErrors(offerForm, result.error); return; }
+  clearErrors(offerForm);
+  announce("Your offer is sent. You will hear the outcome as soon as the council decides.");
+  await load();
+  document.getElementById("my-offers-title").focus?.();
+});
+
+declineForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const reason = declineForm.reason.value.trim();
+  if (!reason) { showErrors(declineForm, { fields: { reason: "Enter a reason for declining" } }); return; }
+  const result = await api("POST", `/api/packages/${encodeURIComponent(id)}/decline`, { reason });
+  if (!result.ok) { showErrors(declineForm, result.error); return; }
+  clearErrors(declineForm);
+  document.getElementById("respond").replaceChildren(el("div", { class: "govuk-inset-text", text: "You declined this package. That never lowers your place in the list." }));
+  announce("You declined this package.");
+});
+
+const feed = new LiveFeed({
+  statusEl: null,
+  onEvent: (msg) => {
+    const d = msg.data || {};
+    if (d.package_id === id || (d.package && d.package.id === id)) {
+      if (msg.type === "offer.accepted") announce("Your offer was accepted.");
+      if (msg.type === "offer.declined") announce("Your offer was not chosen.");
+      if (msg.type === "package.closed") announce("This package has closed.");
+      load();
+    }
+  },
+});
+feed.start();
+load();
+setInterval(() => {
+  for (const t of document.querySelectorAll("time[data-deadline]")) t.textContent = countdown(t.dataset.deadline);
+}, 1000);
