@@ -8,12 +8,14 @@ HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
-    (b"cache-control", b"no-store"),
 ]
+NO_STORE = (b"cache-control", b"no-store")
+# Pinned, public files: phones on poor signal should not fetch them on every page.
+STATIC_CACHE = (b"cache-control", b"public, max-age=3600")
 
 
 class SecurityHeaders:
-    """Responses carry personal data: never cache them, never frame them."""
+    """Responses carry personal data: never cache them (static files aside), never frame them."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -23,10 +25,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        cache = STATIC_CACHE if scope["path"].startswith("/static/") else NO_STORE
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + HEADERS
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"cache-control"]
+                message["headers"] = headers + HEADERS + [cache]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
