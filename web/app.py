@@ -21,7 +21,7 @@ from matcher.errors import BrokerageError
 from matcher.service import Brokerage
 from realtime import socket
 from realtime.hub import Hub
-from web import metrics, routes_accounts, routes_directory, routes_geo, routes_packages
+from web import metrics, routes_accounts, routes_directory, routes_geo, routes_notify, routes_packages
 from web.errors import error_body
 from web.middleware import SecurityHeaders
 
@@ -87,6 +87,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *routes_directory.routes,
         *routes_packages.routes,
         *routes_geo.routes,
+        *routes_notify.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         BrokerageError: on_brokerage_error,
