@@ -123,7 +123,8 @@ class Outbox:
             fields = {"status": status}
             if message_id and not current.provider_message_id:
                 fields["provider_message_id"] = message_id
-            return fields, _event(current, status, "") if status in TERMINAL else None
+            # A receipt may overtake our own record of the send; then it announces the send.
+            return fields, _event(current, status, "")
 
         return await self._update(notification_id, change, done=True)
 
