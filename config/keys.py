@@ -114,3 +114,47 @@ def deadline_job_id(package_id: str, wave: int) -> str:
 def package_seen(package_id: str) -> str:
     """hash provider id -> first time any of its users saw the package."""
     return f"{PREFIX}package:{package_id}:seen"
+
+
+# Notifications (notifier/)
+NOTIFY_GROUP = "notifier"  # consumer group reading EVENTS; every worker is one consumer in it
+NOTIFY_PENDING = PREFIX + "notify:pending"  # zset notification id -> epoch it should be finished by
+NOTIFICATION_TTL_S = 30 * 86400  # records and idempotency claims outlive every retry and receipt
+DEV_OUTBOX = PREFIX + "dev-outbox"  # list of JSON messages, newest first (no SMTP/Twilio configured)
+DEV_OUTBOX_MAX = 500  # the dev outbox is trimmed to this many messages
+REMINDER_DONE_TTL_S = 8 * 86400  # longer than any response window
+
+
+def notification(notification_id: str) -> str:
+    return f"{PREFIX}notification:{notification_id}"
+
+
+def notification_claim(user_id: str, package_id: str, event: str, channel: str) -> str:
+    """SET NX: the one notification for (user, package, event, channel)."""
+    return f"{PREFIX}notify-claim:{user_id}:{package_id}:{event}:{channel}"
+
+
+def package_notifications(package_id: str) -> str:
+    """zset notification id -> created epoch."""
+    return f"{PREFIX}package:{package_id}:notifications"
+
+
+def notify_job_id(notification_id: str) -> str:
+    return notification_id
+
+
+def notify_recovery_job_id(notification_id: str, attempts: int) -> str:
+    return f"{notification_id}:recover:{attempts}"
+
+
+def fallback_job_id(package_id: str, provider_id: str) -> str:
+    return f"sms-fallback:{package_id}:{provider_id}"
+
+
+# Reminders (matcher/reminders.py)
+def reminder_job_id(package_id: str, wave: int) -> str:
+    return f"reminder:{package_id}:{wave}"
+
+
+def reminder_done(package_id: str, wave: int) -> str:
+    return f"{PREFIX}package:{package_id}:reminded:{wave}"

@@ -18,7 +18,7 @@ from arq.connections import ArqRedis
 from redis.asyncio.client import Pipeline
 
 from config import keys
-from matcher import eligibility
+from matcher import eligibility, reminders
 from matcher.model import TIERS, Package, iso, parse_iso
 from matcher.packages import PackageStore, load_in
 from matcher.tx import transact
@@ -62,6 +62,7 @@ class DeadlineKeeper:
                 continue
             package = Package.from_dict(json.loads(raw))
             await schedule(self.arq, package_id, package.wave, deadline)
+            await reminders.schedule(self.arq, self.settings, package)
         return len(open_windows)
 
     async def sweep(self) -> int:
@@ -138,6 +139,7 @@ class DeadlineKeeper:
         status, current = result
         if status == "live":
             await schedule(self.arq, package_id, current.wave, _epoch(current.deadline))
+            await reminders.schedule(self.arq, self.settings, current)
         log.info("package %s window %d ended: %s", package_id, wave, status)
         return status
 

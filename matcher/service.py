@@ -12,7 +12,7 @@ import geo
 from accounts import AccountStore
 from config import Settings
 from config.redis import arq_settings, connect, redis_url
-from matcher import deadlines
+from matcher import deadlines, reminders
 from matcher.areas import AreaStore
 from matcher.offers import OfferBook
 from matcher.packages import PackageStore
@@ -46,6 +46,7 @@ class Brokerage:
 
         async def schedule(package_id: str, wave: int, deadline: float) -> None:
             await deadlines.schedule(arq, package_id, wave, deadline)
+            await reminders.schedule(arq, settings, await packages.load(package_id))
 
         packages = PackageStore(redis, settings, postcodes, areas, providers, events, schedule)
         return cls(

@@ -13,8 +13,9 @@ from arq import Retry, cron
 
 from config import Settings
 from config.redis import arq_settings, redis_url
-from matcher import deadlines
+from matcher import deadlines, reminders
 from matcher.service import Brokerage
+from notifier import jobs as notify_jobs
 
 log = logging.getLogger("matcher.worker")
 SETTINGS = Settings.from_env()
@@ -40,12 +41,15 @@ async def startup(ctx: dict[str, Any]) -> None:
     _configure_logging()
     service = await Brokerage.open(SETTINGS)
     ctx["brokerage"] = service
+    ctx["reminders"] = reminders.Reminders(service.redis, service.events)
+    await notify_jobs.start(ctx, SETTINGS, service)
     open_windows = await service.deadlines.reconcile()
     closed = await service.deadlines.sweep()
     log.info("worker ready: %d open windows reconciled, %d overdue closed", open_windows, closed)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    await notify_jobs.stop(ctx)
     service: Brokerage | None = ctx.get("brokerage")
     if service is not None:
         await service.close()
@@ -59,6 +63,10 @@ async def package_deadline(ctx: dict[str, Any], package_id: str, wave: int) -> s
         raise Retry(defer=early.remaining_s + 0.01) from early
 
 
+async def deadline_reminder(ctx: dict[str, Any], package_id: str, wave: int) -> int:
+    return len(await ctx["reminders"].remind(package_id, wave))
+
+
 async def sweep_deadlines(ctx: dict[str, Any]) -> None:
     service: Brokerage = ctx["brokerage"]
     await service.deadlines.reconcile()
@@ -66,7 +74,7 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions = [package_deadline]
+    functions = [package_deadline, deadline_reminder, *notify_jobs.FUNCTIONS]
     cron_jobs = [cron(sweep_deadlines, second=30, unique=True, run_at_startup=False)]
     on_startup = startup
     on_shutdown = shutdown

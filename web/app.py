@@ -21,8 +21,7 @@ from matcher.errors import BrokerageError
 from matcher.service import Brokerage
 from realtime import socket
 from realtime.hub import Hub
-from web import metrics, routes_accounts, routes_directory, routes_geo, routes_offers, routes_packages
-from web import pages
+from web import metrics, pages, routes_accounts, routes_directory, routes_geo, routes_notify, routes_offers, routes_packages
 from web.csrf import CSRFMiddleware
 from web.errors import error_body
 from web.middleware import SecurityHeaders
@@ -94,6 +93,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *routes_packages.routes,
         *routes_geo.routes,
         *routes_offers.routes,
+        *routes_notify.routes,
         *pages.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={

@@ -1,0 +1,126 @@
+"""Benchmark of notification delivery through the real pipeline.
+
+Run from the repository root:  .venv/bin/python bench/notify.py [--notifications 2000] [--workers 2]
+
+Starts a Redis server, the web process and arq workers (as in production), a real SMTP
+server (aiosmtpd) and a Twilio stand-in on loopback; creates provider users with phones,
+then posts red packages at once so that the matches fan out into the requested number of
+notifications (half email, half SMS). Measures from each record's creation (queued) to its
+send, and counts duplicates as messages received beyond one per notification (SMS: same
+number and body; email: same Message-ID) plus any extra raw copies.
+The last line printed is the machine-readable summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import redis  # noqa: E402
+
+from tests.conftest import Api, login, package_body, provider_body  # noqa: E402
+from tests.notifier.conftest import bootstrap_admin, notify_env  # noqa: E402
+from tests.notifier.standins import SmtpSink, TwilioStandIn  # noqa: E402
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, RedisServer, Service  # noqa: E402
+
+USERS_PER_PROVIDER = 5
+
+
+async def setup(service: Service, url: str, users: int) -> Api:
+    await bootstrap_admin(service)
+    admin = await login(service.url(), ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin("POST", "/api/users", {"email": "broker@bench.test", "password": PASSWORD, "role": "broker"}, expect=201)
+    broker = await login(service.url(), "broker@bench.test", PASSWORD)
+    await broker("POST", "/api/areas", {"name": "Stevenage", "districts": ["SG1", "SG2"]}, expect=201)
+    providers = math.ceil(users / USERS_PER_PROVIDER)
+    made = 0
+    with redis.Redis.from_url(url, decode_responses=True) as r:
+        for p in range(providers):
+            provider = await broker("POST", "/api/providers", provider_body(f"Bench Care {p}"), expect=201)
+            for u in range(USERS_PER_PROVIDER):
+                user = await admin("POST", "/api/users", {"email": f"u{u}@bench-{p}.test", "password": PASSWORD,
+                                                          "role": "provider", "provider_id": provider["id"]}, expect=201)
+                made += 1
+                # Straight into Redis: signing in as each user only to set a phone would time argon2, not us.
+                r.hset(f"hb:user:{user['id']}", "preferences", json.dumps({"phone": f"+447700{made:06d}"}))
+    await admin.aclose()
+    return broker
+
+
+def records(url: str, package_ids: list[str]) -> list[dict[str, str]]:
+    with redis.Redis.from_url(url, decode_responses=True) as r:
+        ids = [i for p in package_ids for i in r.zrange(f"hb:package:{p}:notifications", 0, -1)]
+        pipe = r.pipeline(transaction=False)
+        for i in ids:
+            pipe.hgetall(f"hb:notification:{i}")
+        return pipe.execute()
+
+
+async def run(args: argparse.Namespace) -> str:
+    server, smtp, twilio = RedisServer(), SmtpSink().start(), TwilioStandIn().start()
+    url = server.url(0)
+    service = Service(url, env=notify_env(smtp, twilio, DEADLINE_RED_S="3600"), workers=args.workers)
+    try:
+        service.start()
+        users = args.users
+        packages = math.ceil(args.notifications / (2 * users))
+        print(f"setting up {users} provider users; {packages} red packages -> {packages * users * 2} notifications", flush=True)
+        broker = await setup(service, url, users)
+        started = time.time()
+        posted = await asyncio.gather(*[broker("POST", "/api/packages", package_body(urgency="red", specialisms=[]), expect=201)
+                                        for _ in range(packages)])
+        ids = [p["id"] for p in posted]
+        want = packages * users * 2
+        deadline = time.monotonic() + args.timeout
+        while time.monotonic() < deadline:
+            notes = records(url, ids)
+            done = sum(n.get("status") in ("sent", "delivered", "failed") for n in notes)
+            if len(notes) >= want and done >= want:
+                break
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(2)  # anything sent twice would arrive now
+        notes = records(url, ids)
+        await broker.aclose()
+    finally:
+        service.stop()
+        smtp.stop()
+        twilio.stop()
+        server.stop()
+    sent = [n for n in notes if n.get("status") in ("sent", "delivered")]
+    latencies = sorted((float(n["finished_at"]) - float(n["queued_at"])) * 1000 for n in sent)
+    p99 = latencies[min(len(latencies) - 1, int(math.ceil(0.99 * len(latencies))) - 1)] if latencies else float("nan")
+    first = min((float(n["queued_at"]) for n in notes), default=started)
+    mails, texts = smtp.all(), twilio.all()
+    email_span = max((m.at for m in mails), default=first) - first
+    sms_span = max((s.at for s in texts), default=first) - first
+    email_ids = Counter(m.message_id for m in mails)
+    sms_keys = Counter((s.to, s.body) for s in texts)
+    duplicates = sum(c - 1 for c in email_ids.values()) + sum(c - 1 for c in sms_keys.values())
+    failed = sum(n.get("status") == "failed" for n in notes)
+    print(f"records={len(notes)} sent={len(sent)} failed={failed} emails_received={len(mails)} sms_received={len(texts)} "
+          f"p50_ms={latencies[len(latencies) // 2] if latencies else float('nan'):.0f}", flush=True)
+    return (f"emails_per_s={len(email_ids) / email_span if email_span > 0 else 0:.1f} "
+            f"sms_per_s={len(sms_keys) / sms_span if sms_span > 0 else 0:.1f} "
+            f"p99_enqueue_to_sent_ms={p99:.0f} duplicates={duplicates}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--notifications", type=int, default=2000)
+    parser.add_argument("--users", type=int, default=50, help="provider users (each gets email + SMS per package)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=600)
+    print(asyncio.run(run(parser.parse_args())), flush=True)
+
+
+if __name__ == "__main__":
+    main()

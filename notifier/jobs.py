@@ -1,0 +1,48 @@
+"""The notifier's arq jobs and the worker start/stop hooks that own its tasks.
+
+Only this module touches arq's ctx; matcher/worker.py lists FUNCTIONS and calls start/stop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import Retry, func
+
+from config import Settings
+from matcher.service import Brokerage
+from notifier.runtime import DELIVER_JOB, FALLBACK_JOB, Notifier
+
+CTX_KEY = "notifier"
+
+
+async def deliver_notification(ctx: dict[str, Any], notification_id: str) -> str:
+    notifier: Notifier = ctx[CTX_KEY]
+    outcome = await notifier.deliverer.deliver(notification_id)
+    if outcome.retry_in_s is not None:
+        raise Retry(defer=outcome.retry_in_s)
+    return outcome.status
+
+
+async def sms_fallback(ctx: dict[str, Any], package_id: str, provider_id: str) -> str:
+    notifier: Notifier = ctx[CTX_KEY]
+    return await notifier.fallback.run(package_id, provider_id)
+
+
+# Our own attempt count (in the record) bounds retries; arq's must never stop us first.
+FUNCTIONS = [
+    func(deliver_notification, name=DELIVER_JOB, max_tries=1000, timeout=60),
+    func(sms_fallback, name=FALLBACK_JOB, max_tries=20, timeout=60),
+]
+
+
+async def start(ctx: dict[str, Any], settings: Settings, service: Brokerage) -> None:
+    notifier = Notifier.open(settings, service)
+    ctx[CTX_KEY] = notifier
+    notifier.start()
+
+
+async def stop(ctx: dict[str, Any]) -> None:
+    notifier: Notifier | None = ctx.pop(CTX_KEY, None)
+    if notifier is not None:
+        await notifier.close()

@@ -1,0 +1,113 @@
+"""From events to notification records: who is told, on which channel, and when.
+
+Runs in the worker's stream consumer. Planning is idempotent (a replayed event finds its
+records already claimed), so an event handed over from a dead consumer is simply planned
+again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable
+
+from redis.asyncio import Redis
+
+from accounts import AccountStore, User
+from config import keys
+from matcher.model import Package, iso
+from notifier import rules
+from notifier.model import Notification, notification_id
+from notifier.outbox import Outbox
+from realtime.events import Event
+
+log = logging.getLogger("notifier.planner")
+# (notification id, not before epoch): puts the delivery job on the queue.
+Enqueue = Callable[[str, float], Awaitable[None]]
+# (package id, provider id): arms the SMS fallback check for an unseen amber package.
+ArmFallback = Callable[[str, str], Awaitable[None]]
+
+
+class Planner:
+    def __init__(self, redis: Redis, accounts: AccountStore, outbox: Outbox, enqueue: Enqueue,
+                 arm_fallback: ArmFallback, grace_s: float) -> None:
+        self.redis = redis
+        self.accounts = accounts
+        self.outbox = outbox
+        self.enqueue = enqueue
+        self.arm_fallback = arm_fallback
+        self.grace_s = grace_s
+
+    async def handle(self, events: list[Event]) -> int:
+        """Plan a batch of events; returns how many notifications were queued."""
+        wanted = [e for e in events if e.type in rules.PROVIDER_EVENTS and e.package_id and e.audience]
+        if not wanted:
+            return 0
+        team = await self.teams()  # once per batch: a burst of matches shares one read of the users
+        packages: dict[str, Package | None] = {}
+        queued = 0
+        for event in wanted:
+            pid = event.package_id or ""
+            if pid not in packages:
+                packages[pid] = await self._package(pid)
+            package = packages[pid]
+            if package is None:
+                continue
+            for provider_id in event.audience:
+                for user in team.get(provider_id, []):
+                    for note in plan_for_user(event, package, user, datetime.now(timezone.utc)):
+                        queued += await self.submit(note)
+                if event.type == "package.matched" and package.urgency in rules.FALLBACK_URGENCIES:
+                    await self.arm_fallback(pid, provider_id)
+        return queued
+
+    async def submit(self, note: Notification) -> int:
+        created = await self.outbox.create(note, max(time.time(), note.not_before) + self.grace_s)
+        # Enqueue even when the record already existed: the job may have been lost with the
+        # process that made the record. The job id is the notification id, so this is a no-op
+        # while the job exists, and a finished record is never sent again anyway.
+        await self.enqueue(note.id, note.not_before)
+        return int(created)
+
+    async def teams(self) -> dict[str, list[User]]:
+        by_provider: dict[str, list[User]] = defaultdict(list)
+        for user in await self.accounts.list():
+            if user.provider_id:
+                by_provider[user.provider_id].append(user)
+        return by_provider
+
+    async def _package(self, package_id: str) -> Package | None:
+        raw = await self.redis.get(keys.package(package_id))
+        return Package.from_dict(json.loads(raw)) if raw else None
+
+
+def context_of(event: Event, package: Package) -> dict[str, Any]:
+    """What the message may say: nothing a provider may not see before award."""
+    return {
+        "package_id": package.id, "urgency": package.urgency, "district": package.district,
+        "sector": package.sector, "hours_per_week": package.hours_per_week,
+        "deadline": event.data.get("deadline") or package.deadline, "reason": event.data.get("reason"),
+    }
+
+
+def plan_for_user(event: Event, package: Package, user: User, now: datetime, *,
+                  channels: list[str] | None = None) -> list[Notification]:
+    chosen = rules.channels_for(user.preferences, package.urgency) if channels is None else channels
+    held = rules.hold_until(user.preferences, package.urgency, now)
+    key_event = event.type
+    if event.type == "deadline.reminder":
+        key_event = f"{event.type}:wave{event.data.get('wave', 1)}"  # one reminder per window
+    out = []
+    for channel in chosen:
+        if not rules.address_for(user.preferences, user.email, channel):
+            continue
+        out.append(Notification(
+            id=notification_id(user.id, package.id, key_event, channel), user_id=user.id, package_id=package.id,
+            event=event.type, key_event=key_event, channel=channel, event_id=event.id, urgency=package.urgency,
+            created_at=iso(now.timestamp()), updated_at=iso(now.timestamp()), queued_at=time.time(),
+            not_before=held.timestamp() if held else 0.0, context=context_of(event, package),
+        ))
+    return out
