@@ -22,6 +22,7 @@ from matcher.service import Brokerage
 from realtime import socket
 from realtime.hub import Hub
 from web import metrics, routes_accounts, routes_directory, routes_geo, routes_packages
+from web import routes_availability, routes_reports
 from web.errors import error_body
 from web.middleware import SecurityHeaders
 
@@ -87,6 +88,8 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *routes_directory.routes,
         *routes_packages.routes,
         *routes_geo.routes,
+        *routes_availability.routes,
+        *routes_reports.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         BrokerageError: on_brokerage_error,
