@@ -115,7 +115,7 @@ async def test_flag_needs_every_visit_day_and_band_and_enough_carers(world: Worl
 
 async def test_expired_availability_is_ignored(world: World) -> None:
     alpha = world.users["Alpha Care"]
-    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=2)
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=4)  # room for a slow POST
     await alpha("POST", "/api/availability", slot(valid_until=soon.strftime("%Y-%m-%dT%H:%M:%SZ")), expect=201)
     while dt.datetime.now(dt.timezone.utc) <= soon + dt.timedelta(seconds=1):
         await asyncio.sleep(0.25)
