@@ -101,6 +101,23 @@ def package_history(package_id: str) -> str:
     return f"{PREFIX}package:{package_id}:history"
 
 
+# Availability: every index is a zset slot id -> valid_until epoch, so expired slots are
+# skipped (and trimmed) by score; the slot key itself expires at valid_until.
+AVAILABILITY = PREFIX + "availability"  # every slot, for brokers' listing
+
+
+def availability(slot_id: str) -> str:
+    return f"{PREFIX}availability:{slot_id}"
+
+
+def provider_availability(provider_id: str) -> str:
+    return f"{PREFIX}provider:{provider_id}:availability"
+
+
+def district_availability(district: str) -> str:
+    return f"{PREFIX}availability-district:{district}"
+
+
 # Events
 EVENTS = PREFIX + "events"  # stream: the live event log, trimmed to the retention window
 

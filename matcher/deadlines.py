@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from datetime import datetime, timezone
 
@@ -110,7 +111,7 @@ class DeadlineKeeper:
             elif next_tier is not None and current.released_tiers == package.released_tiers:
                 current.wave += 1
                 current.released_tiers = [*current.released_tiers, *_tiers_through(current.released_tiers, next_tier)]
-                current.deadline = iso(now + self.settings.window_s(current.urgency))
+                current.deadline = iso(math.ceil(now + self.settings.window_s(current.urgency)))
                 current.matched += len(next_wave)
                 pipe.zadd(keys.DEADLINES, {package_id: _epoch(current.deadline)})
                 self.events.queue(pipe, Event(type="package.wave_released", package_id=package_id, data={

@@ -7,6 +7,7 @@ the events that record it, so state and audit trail can never disagree.
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -99,7 +100,8 @@ class PackageStore:
             id=new_id("pkg"), status="live", postcode=place.postcode, district=place.district,
             sector=place.sector, easting=place.easting, northing=place.northing,
             area=area.name if area else None, posted_at=iso(now), posted_by=actor,
-            deadline=iso(now + self.settings.window_s(values["urgency"])),
+            # Rounded up: ISO times drop the fraction, and a window must never be shorter than configured.
+            deadline=iso(math.ceil(now + self.settings.window_s(values["urgency"]))),
             previous_hand_backs=list(previous.previous_hand_backs) if previous else [],
             previous_package_id=previous.id if previous else None,
             **values,

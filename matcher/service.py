@@ -14,6 +14,8 @@ from config import Settings
 from config.redis import arq_settings, connect, redis_url
 from matcher import deadlines, reminders
 from matcher.areas import AreaStore
+from matcher.availability import AvailabilityStore
+from matcher.availability_match import AvailabilityDesk
 from matcher.offers import OfferBook
 from matcher.packages import PackageStore
 from matcher.providers import ProviderStore
@@ -33,6 +35,7 @@ class Brokerage:
     packages: PackageStore
     offers: OfferBook
     deadlines: deadlines.DeadlineKeeper
+    availability: AvailabilityDesk
 
     @classmethod
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
@@ -48,12 +51,14 @@ class Brokerage:
             await deadlines.schedule(arq, package_id, wave, deadline)
             await reminders.schedule(arq, settings, await packages.load(package_id))
 
-        packages = PackageStore(redis, settings, postcodes, areas, providers, events, schedule)
+        slots = AvailabilityStore(redis, postcodes, events)
+        packages = PackageStore(redis, settings, postcodes, areas, providers, events, schedule, availability=slots.fitting)
         return cls(
             settings=settings, redis=redis, arq=arq, postcodes=postcodes, events=events,
             accounts=AccountStore(redis, settings), areas=areas, providers=providers, packages=packages,
             offers=OfferBook(redis, settings, packages, providers, events),
             deadlines=deadlines.DeadlineKeeper(packages, arq),
+            availability=AvailabilityDesk(slots, packages),
         )
 
     async def close(self) -> None:

@@ -60,7 +60,8 @@ async def seed(service: Brokerage, admin_email: str | None, admin_password: str 
         home = names[n % len(names)]
         neighbour = names[(n + 1 + rng.randrange(3)) % len(names)]
         covered = [d for d in AREAS[home] + rng.sample(AREAS[neighbour], k=min(2, len(AREAS[neighbour]))) if service.postcodes.has_district(d)]
-        tiers = {home: "primary" if n % 3 else "secondary", neighbour: rng.choice(["secondary", "reserve"])}
+        # The demo provider (n == 0) is primary at home so it sees packages in the first wave.
+        tiers = {home: "primary" if n % 3 or n == 0 else "secondary", neighbour: rng.choice(["secondary", "reserve"])}
         name = f"{NAMES[n % len(NAMES)]} {KINDS[n % len(KINDS)]}" + (f" {n // len(NAMES) + 1}" if n >= len(NAMES) else "")
         coverage = [{"kind": "districts", "codes": covered}]
         if n % 7 == 0:
@@ -79,8 +80,18 @@ async def seed(service: Brokerage, admin_email: str | None, admin_password: str 
         })
         providers.append(provider)
     first = providers[0]
-    await service.accounts.create(LOGINS["provider"], PASSWORD, "provider", first.id)
+    office = await service.accounts.create(LOGINS["provider"], PASSWORD, "provider", first.id)
     logins["provider"] = f"{LOGINS['provider']} / {PASSWORD}  ({first.name})"
+
+    # Declared availability: a few providers have a morning run free at home, so packages
+    # there list them first; the demo provider adds a tea run after the packages are posted,
+    # which brings it the Stevenage packages it now fits at once.
+    until = (date.today() + timedelta(days=14)).isoformat()
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    for n, provider in enumerate(providers[:6]):
+        districts = [d for d in AREAS[names[n % len(names)]] if service.postcodes.has_district(d)][:2]
+        await service.availability.post({"districts": districts, "days": every_day, "bands": ["morning"],
+                                         "carers": 1, "valid_until": until}, provider.id, office.id if n == 0 else "demo")
 
     start = (date.today() + timedelta(days=2)).isoformat()
     samples = [
@@ -101,4 +112,6 @@ async def seed(service: Brokerage, admin_email: str | None, admin_password: str 
             "specialisms": specialisms, "summary": f"Demo person: {summary}", "shareable_summary": summary,
             "reference": f"DEMO-{rng.randint(1000, 9999)}",
         }, broker.id)
+    await service.availability.post({"districts": ["SG1", "SG2"], "days": ["mon", "wed", "fri"], "bands": ["tea"],
+                                     "carers": 1, "valid_until": until}, first.id, office.id)
     return logins

@@ -29,15 +29,18 @@ async def prepare(settings: Settings) -> dict[str, str] | None:
 
 
 def main() -> None:
-    settings = Settings.from_env()
+    # The demo shows the framework's tiers at work unless the user chose otherwise.
+    base_env = {**os.environ}
+    base_env.setdefault("RELEASE", "tiered")
+    settings = Settings.from_env(base_env)
     url = redis_url(settings)
     logins = asyncio.run(prepare(settings))
-    env = {**os.environ, "REDIS_URL": url}
+    env = {**base_env, "REDIS_URL": url}
     procs = [
         subprocess.Popen([sys.executable, "-m", "web.main"], env=env),
         subprocess.Popen([sys.executable, "-m", "arq", "matcher.worker.WorkerSettings"], env=env),
     ]
-    print(f"\nHome care brokerage demo on http://127.0.0.1:{settings.port}  (Redis: {url})")
+    print(f"\nHome care brokerage demo on http://127.0.0.1:{settings.port}  (Redis: {url}, RELEASE={settings.release})")
     if logins:
         print("Demo logins:")
         for role, login in logins.items():

@@ -21,7 +21,10 @@ from matcher.errors import BrokerageError
 from matcher.service import Brokerage
 from realtime import socket
 from realtime.hub import Hub
-from web import metrics, pages, routes_accounts, routes_directory, routes_geo, routes_notify, routes_offers, routes_packages
+from web import (
+    metrics, pages, routes_accounts, routes_availability, routes_directory, routes_geo, routes_notify,
+    routes_offers, routes_packages, routes_reports,
+)
 from web.csrf import CSRFMiddleware
 from web.errors import error_body
 from web.middleware import SecurityHeaders
@@ -94,6 +97,8 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *routes_geo.routes,
         *routes_offers.routes,
         *routes_notify.routes,
+        *routes_availability.routes,
+        *routes_reports.routes,
         *pages.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={

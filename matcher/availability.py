@@ -1,0 +1,187 @@
+"""Providers' declared availability ("a morning run free in SG1/SG2, Mon-Fri, until the
+30th") and the question the matcher asks of it: whose availability fits this package?
+
+A slot is one JSON key that expires at its `valid_until`; three zsets index it (all slots,
+per provider, per district) scored by `valid_until`, so an expired slot stops counting the
+moment it expires, whether or not anything has cleaned it up yet.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+import geo
+from config import keys
+from matcher.areas import normalise_districts
+from matcher.errors import NotFound
+from matcher.model import BANDS, DAYS, Package, Record, iso, new_id
+from matcher.tx import transact
+from matcher.validate import FieldErrors
+from matcher.when import parse_moment
+from realtime.events import Event, EventLog
+
+MAX_DISTRICTS = 50
+MAX_AHEAD_S = 366 * 86400  # a declaration a year out is a guess, not availability
+
+
+@dataclass
+class Slot(Record):
+    id: str
+    provider_id: str
+    districts: list[str]
+    days: list[str]
+    bands: list[str]
+    carers: int
+    valid_until: str
+    created_at: str
+    created_by: str
+
+
+def covers(slots: Iterable[Slot], package: Package) -> bool:
+    """True if, together, the slots cover every (day, band) of every visit in the package's
+    district with enough carers. Slots combine: a morning run and a tea run posted
+    separately cover a morning-and-tea package. A visit needing two carers needs a slot
+    declaring two; a two-carer slot also fits a one-carer visit. A package without visits
+    (live-in) has no run to fit, so availability never flags it."""
+    usable = [s for s in slots if package.district in s.districts]
+    visits = package.visit_list()
+    if not visits or not usable:
+        return False
+    return all(
+        any(day in s.days and visit.band in s.bands and visit.carers <= s.carers for s in usable)
+        for visit in visits for day in visit.days
+    )
+
+
+class AvailabilityStore:
+    def __init__(self, redis: Redis, postcodes: geo.PostcodeIndex, events: EventLog) -> None:
+        self.redis = redis
+        self.postcodes = postcodes
+        self.events = events
+
+    async def create(self, body: Any, provider_id: str, actor: str) -> Slot:
+        check = FieldErrors(body)
+        districts = self._districts(check)
+        days = check.choices("days", DAYS, non_empty=True)
+        bands = check.choices("bands", BANDS, non_empty=True)
+        carers = check.body.get("carers", 1)
+        if carers not in (1, 2) or isinstance(carers, bool):
+            check.add("carers", "must be 1 or 2")
+        until = _valid_until(check)
+        check.raise_if_any()
+        assert districts is not None and days is not None and bands is not None and until is not None
+        slot = Slot(
+            id=new_id("avl"), provider_id=provider_id, districts=districts, days=days, bands=bands,
+            carers=carers, valid_until=iso(until), created_at=iso(time.time()), created_by=actor,
+        )
+
+        async def write(pipe: Pipeline) -> Slot:
+            pipe.multi()
+            pipe.set(keys.availability(slot.id), json.dumps(slot.to_dict()))
+            pipe.expireat(keys.availability(slot.id), int(until) + 1)
+            for index in self._indexes(slot):
+                pipe.zadd(index, {slot.id: until})
+            # Brokers only (no audience): providers never learn each other's capacity.
+            self.events.queue(pipe, Event(type="availability.posted", actor=actor, data={
+                "provider_id": provider_id, "availability": slot.to_dict(),
+            }))
+            return slot
+
+        return await transact(self.redis, [keys.availability(slot.id)], write)
+
+    def _districts(self, check: FieldErrors) -> list[str] | None:
+        raw = check.required("districts")
+        if raw is None:
+            return None
+        if not isinstance(raw, list) or not raw or not all(isinstance(d, str) for d in raw):
+            check.add("districts", "must be a non-empty list of postcode districts like \"SG1\"")
+            return None
+        if len(raw) > MAX_DISTRICTS:
+            check.add("districts", f"must list at most {MAX_DISTRICTS} districts")
+            return None
+        return normalise_districts(check, "districts", raw, self.postcodes)
+
+    def _indexes(self, slot: Slot) -> list[str]:
+        return [keys.AVAILABILITY, keys.provider_availability(slot.provider_id),
+                *(keys.district_availability(d) for d in slot.districts)]
+
+    async def delete(self, slot_id: str, provider_id: str | None, actor: str) -> None:
+        async def write(pipe: Pipeline) -> None:
+            raw = await pipe.get(keys.availability(slot_id))
+            slot = Slot.from_dict(json.loads(raw)) if raw else None
+            # Someone else's slot is answered like a missing one: no probing for ids.
+            if slot is None or slot.provider_id != provider_id:
+                raise NotFound("No such availability.")
+            pipe.multi()
+            pipe.delete(keys.availability(slot_id))
+            for index in self._indexes(slot):
+                pipe.zrem(index, slot_id)
+            self.events.queue(pipe, Event(type="availability.deleted", actor=actor, data={
+                "provider_id": slot.provider_id, "availability_id": slot_id,
+            }))
+
+        await transact(self.redis, [keys.availability(slot_id)], write)
+
+    async def list(self, *, provider_id: str | None, district: str | None) -> list[Slot]:
+        """Current slots, soonest to expire first; `provider_id` None means every provider's."""
+        if district is not None:
+            slots = await self._current(keys.district_availability(district))
+            return [s for s in slots if provider_id is None or s.provider_id == provider_id]
+        index = keys.AVAILABILITY if provider_id is None else keys.provider_availability(provider_id)
+        return await self._current(index)
+
+    async def fitting(self, package: Package) -> frozenset[str]:
+        """Providers whose current availability covers the package (the matcher's lookup)."""
+        by_provider: dict[str, list[Slot]] = {}
+        for slot in await self._current(keys.district_availability(package.district)):
+            by_provider.setdefault(slot.provider_id, []).append(slot)
+        return frozenset(pid for pid, slots in by_provider.items() if covers(slots, package))
+
+    async def _current(self, index: str) -> list[Slot]:
+        now = time.time()
+        # Expired entries are dropped as they are met; their keys have already expired.
+        await self.redis.zremrangebyscore(index, "-inf", now)
+        ids = await self.redis.zrangebyscore(index, now, "+inf")
+        slots: list[Slot] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            raws = await self.redis.mget([keys.availability(i) for i in chunk])
+            slots.extend(Slot.from_dict(json.loads(r)) for r in raws if r)
+        return slots
+
+
+def parse_district(raw: str | None, postcodes: geo.PostcodeIndex) -> str | None:
+    """The `?district=` filter, normalised like posted districts (422 if not a district)."""
+    if not raw:
+        return None
+    check = FieldErrors({})
+    codes = normalise_districts(check, "district", [raw], postcodes)
+    check.raise_if_any()
+    assert codes
+    return codes[0]
+
+
+def _valid_until(check: FieldErrors) -> float | None:
+    raw = check.required("valid_until")
+    if raw is None:
+        return None
+    try:
+        until = parse_moment(raw, day_end=True)
+    except ValueError as exc:
+        check.add("valid_until", str(exc))
+        return None
+    now = time.time()
+    if until <= now:
+        check.add("valid_until", "must be in the future")
+        return None
+    if until > now + MAX_AHEAD_S:
+        check.add("valid_until", "must be within a year")
+        return None
+    return until
+

@@ -1,0 +1,192 @@
+"""The summary report, computed from the audit trail of the packages posted in a range.
+
+Reading the trail rather than the current records means a figure can always be traced to
+the events behind it, and a package's later history (an award after a second wave, a
+hand-back) counts the way it happened.
+
+Definitions (documented in docs/framework.md):
+- posted: packages whose posting time is in [from, to].
+- awarded / unplaced: those of them that have a package.awarded / package.unplaced event.
+- awarded_within_deadline_pct: share of the awarded ones awarded no later than their first
+  deadline (posting time + the urgency's window), i.e. placed within the urgency's target
+  however many waves it took; null when nothing was awarded.
+- median_seconds_to_award: per urgency, median of award time - posting time; null if none.
+- offers_per_package: offers submitted (withdrawn ones too) / packages posted.
+- unplaced_by_district: unplaced packages per postcode district (unmet need).
+- provider_response_rate: per provider, % of the packages it was matched to that it
+  offered on or declined (an offer later withdrawn still counts as a response).
+- awarded_hours_by_provider: per provider, sum of hours_per_week of the packages awarded
+  to it (a package later handed back still counts: the award happened).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from redis.asyncio import Redis
+
+from config import keys
+from matcher.errors import Invalid
+from matcher.model import URGENCIES, iso, parse_iso
+from matcher.when import parse_moment
+from realtime.events import Event
+
+DEFAULT_DAYS = 30
+PAGE = 200
+
+
+@dataclass(frozen=True)
+class Range:
+    start: float
+    end: float  # inclusive
+
+
+def parse_range(query: Mapping[str, str], now: float | None = None) -> Range:
+    """from/to as ISO dates or datetimes; a date `to` includes that whole day.
+    Default: the last 30 days."""
+    now = time.time() if now is None else now
+    errors: dict[str, str] = {}
+    bounds: dict[str, float] = {}
+    for name, day_end in (("from", False), ("to", True)):
+        raw = query.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            value = parse_moment(raw, day_end=day_end)
+        except ValueError as exc:
+            errors[name] = str(exc)
+            continue
+        # A date `to` means up to the end of that day; the next midnight itself is excluded.
+        bounds[name] = value - 0.001 if day_end and len(raw.strip()) == 10 else value
+    if errors:
+        raise Invalid(errors)
+    end = bounds.get("to", now)
+    start = bounds.get("from", end - DEFAULT_DAYS * 86400)
+    if start > end:
+        raise Invalid({"from": "must not be after to"})
+    return Range(start, end)
+
+
+@dataclass
+class _Tally:
+    posted: int = 0
+    awarded: int = 0
+    unplaced: int = 0
+    within_deadline: int = 0
+    offers: int = 0
+    seconds_to_award: dict[str, list[float]] = field(default_factory=lambda: {u: [] for u in URGENCIES})
+    unplaced_by_district: dict[str, int] = field(default_factory=dict)
+    matched: dict[str, int] = field(default_factory=dict)
+    responded: dict[str, int] = field(default_factory=dict)
+    hours: dict[str, float] = field(default_factory=dict)
+
+    def add(self, history: list[Event]) -> None:
+        posted = next((e for e in history if e.type == "package.posted"), None)
+        if posted is None:
+            return  # not a package this report can speak for
+        package = posted.data.get("package", {})
+        posted_at = parse_iso(posted.at)
+        self.posted += 1
+        matched: set[str] = set()
+        responded: set[str] = set()
+        award: Event | None = None
+        for event in history:
+            if event.type == "package.matched":
+                matched.add(event.data.get("provider_id", ""))
+            elif event.type == "offer.submitted":
+                self.offers += 1
+                responded.add(event.data.get("offer", {}).get("provider_id", ""))
+            elif event.type == "package.declined":
+                responded.add(event.data.get("provider_id", ""))
+            elif event.type == "package.awarded" and award is None:
+                award = event
+            elif event.type == "package.unplaced":
+                self.unplaced += 1
+                district = package.get("district") or "unknown"
+                self.unplaced_by_district[district] = self.unplaced_by_district.get(district, 0) + 1
+        for provider_id in matched:
+            self.matched[provider_id] = self.matched.get(provider_id, 0) + 1
+            if provider_id in responded:
+                self.responded[provider_id] = self.responded.get(provider_id, 0) + 1
+        if award is not None:
+            self._add_award(award, package, posted_at)
+
+    def _add_award(self, award: Event, package: dict[str, Any], posted_at: float) -> None:
+        self.awarded += 1
+        awarded_at = parse_iso(award.at)
+        first_deadline = package.get("deadline")
+        if first_deadline and awarded_at <= parse_iso(first_deadline):
+            self.within_deadline += 1
+        urgency = package.get("urgency")
+        if urgency in self.seconds_to_award:
+            self.seconds_to_award[urgency].append(awarded_at - posted_at)
+        provider_id = award.data.get("provider_id", "")
+        self.hours[provider_id] = self.hours.get(provider_id, 0.0) + float(package.get("hours_per_week") or 0)
+
+    def summary(self, span: Range) -> dict[str, Any]:
+        return {
+            "from": iso(span.start), "to": iso(span.end),
+            "posted": self.posted, "awarded": self.awarded, "unplaced": self.unplaced,
+            "awarded_within_deadline_pct": _pct(self.within_deadline, self.awarded),
+            "median_seconds_to_award": {
+                u: round(statistics.median(s), 1) if s else None for u, s in self.seconds_to_award.items()
+            },
+            "offers_per_package": round(self.offers / self.posted, 2) if self.posted else None,
+            "unplaced_by_district": dict(sorted(self.unplaced_by_district.items())),
+            "provider_response_rate": {
+                pid: _pct(self.responded.get(pid, 0), n) for pid, n in sorted(self.matched.items())
+            },
+            "awarded_hours_by_provider": {pid: round(h, 2) for pid, h in sorted(self.hours.items())},
+        }
+
+
+def summarise(histories: list[list[Event]], span: Range) -> dict[str, Any]:
+    tally = _Tally()
+    for history in histories:
+        tally.add(history)
+    return tally.summary(span)
+
+
+class Reports:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def summary(self, span: Range) -> dict[str, Any]:
+        ids = await self.redis.zrangebyscore(keys.PACKAGES, span.start, span.end)
+        tally = _Tally()
+        for start in range(0, len(ids), PAGE):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for package_id in ids[start:start + PAGE]:
+                    pipe.xrange(keys.package_history(package_id))
+                pages = await pipe.execute()
+            for entries in pages:
+                tally.add([Event.from_entry(entry_id, raw) for entry_id, raw in entries])
+        return tally.summary(span)
+
+
+def to_csv(summary: dict[str, Any]) -> str:
+    """One row per figure: metric,key,value (key empty for single figures, the urgency,
+    district or provider id for breakdowns; an empty value means no data)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["metric", "key", "value"])
+    for metric, value in summary.items():
+        if isinstance(value, dict):
+            for key, item in value.items():
+                writer.writerow([metric, key, _cell(item)])
+        else:
+            writer.writerow([metric, "", _cell(value)])
+    return out.getvalue()
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,37 @@
+"""Moments given by clients as an ISO date or an ISO datetime (availability's valid_until,
+reports' from/to): one parser so both read "2026-11-30" the same way."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_moment(value: object, *, day_end: bool) -> float:
+    """Epoch seconds for an ISO date or datetime; raises ValueError naming the problem.
+
+    A bare date means the start of that day (UTC), or with `day_end` the end of it, so
+    "valid until 2026-11-30" and "to=2026-11-30" both include the whole of the 30th.
+    A datetime without a zone is read as UTC, as every time in the contract is UTC.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be an ISO date (YYYY-MM-DD) or datetime (YYYY-MM-DDTHH:MM:SSZ)")
+    text = value.strip()
+    if DAY_RE.fullmatch(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise ValueError("is not a real date") from None
+        start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        return (start + timedelta(days=1) if day_end else start).timestamp()
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError("must be an ISO date (YYYY-MM-DD) or datetime (YYYY-MM-DDTHH:MM:SSZ)") from None
+    if "T" not in text.upper() and " " not in text:
+        raise ValueError("must be an ISO date (YYYY-MM-DD) or datetime (YYYY-MM-DDTHH:MM:SSZ)")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()

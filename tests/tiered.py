@@ -1,0 +1,64 @@
+"""A second service for the tier tests: RELEASE=tiered and a short red window, on its own
+Redis database so it never disturbs the default service's tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, AsyncIterator, Callable, Iterator
+
+import pytest
+import redis
+
+from tests.conftest import World, _bootstrap_admin, login
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, RedisServer, Service
+
+RED_WINDOW_S = 5
+TIERED_ENV = {"RELEASE": "tiered", "DEADLINE_RED_S": str(RED_WINDOW_S), "LOCKOUT_S": "2"}
+TIERED_DB = 6
+
+
+@pytest.fixture(scope="module")
+def tiered_service(redis_server: RedisServer) -> Iterator[Service]:
+    svc = Service(redis_server.url(TIERED_DB), env=TIERED_ENV).start()
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture
+def tiered_clean(tiered_service: Service, redis_server: RedisServer) -> Service:
+    # Sync, like conftest's `clean`: the admin bootstrap runs its own event loop.
+    with redis.Redis.from_url(redis_server.url(TIERED_DB)) as r:
+        r.flushdb()
+    _bootstrap_admin(tiered_service)
+    return tiered_service
+
+
+@pytest.fixture
+async def tiered(tiered_clean: Service) -> AsyncIterator[World]:
+    """The default test world (Alpha primary, Beta secondary, Gamma untiered = reserve in
+    Stevenage), served with RELEASE=tiered."""
+    tiered_service = tiered_clean
+    base = tiered_service.url()
+    admin = await login(base, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin("POST", "/api/users", {"email": "broker@council.test", "password": PASSWORD, "role": "broker"}, expect=201)
+    broker = await login(base, "broker@council.test", PASSWORD)
+    await broker("POST", "/api/areas", {"name": "Stevenage", "districts": ["SG1", "SG2"]}, expect=201)
+    w = World(tiered_service, admin, broker, {}, {}, [admin, broker])
+    await w.add_provider("Alpha Care", cqc_rating="good", tiers={"Stevenage": "primary"})
+    await w.add_provider("Beta Homecare", cqc_rating="outstanding", tiers={"Stevenage": "secondary"}, coverage=[{"kind": "districts", "codes": ["SG1"]}])
+    await w.add_provider("Gamma Support", cqc_rating="requires_improvement", tiers={})
+    yield w
+    for client in w.clients:
+        await client.aclose()
+
+
+async def wait_package(world: World, package_id: str, done: Callable[[dict[str, Any]], bool], timeout: float = 40) -> dict[str, Any]:
+    """Poll the broker's view until `done` holds (generous: the machine is shared)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        package = await world.broker("GET", f"/api/packages/{package_id}", expect=200)
+        if done(package):
+            return package
+        assert time.monotonic() < deadline, f"package never reached the state; last seen {package}"
+        await asyncio.sleep(0.2)
