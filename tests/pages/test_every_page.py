@@ -4,6 +4,8 @@ critical violation. With SCREENSHOTS_DIR set, full-page PNGs are saved for peopl
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from playwright.async_api import expect
 
@@ -108,7 +110,8 @@ async def test_availability_slots(world: World, browsing: Browsing) -> None:
     await page.get_by_label("Monday").check()
     await page.get_by_label("Tuesday").check()
     await page.get_by_label("Morning (07:00–10:00)").check()
-    await page.get_by_label("Available until").fill("2099-12-31")
+    until = (datetime.date.today() + datetime.timedelta(days=60)).isoformat()  # at most a year ahead
+    await page.get_by_label("Available until").fill(until)
     await page.get_by_role("button", name="Add availability").click()
     slot = page.locator("#slots > li").first
     await slot.wait_for()

@@ -13,6 +13,12 @@ export class LiveFeed {
   }
 
   start() {
+    // Signing out revokes the token, which closes this socket with 4401 before the sign-out
+    // response arrives: that close must not send the person to the sign-in page first.
+    document.addEventListener("submit", (e) => {
+      if (e.target instanceof HTMLFormElement && new URL(e.target.action, location.href).pathname === "/logout") this.leaving = true;
+    }, true);
+    window.addEventListener("pagehide", () => { this.leaving = true; });
     this.connect();
     window.addEventListener("online", () => { if (!this.socket || this.socket.readyState > 1) this.connect(); });
   }
@@ -49,7 +55,7 @@ export class LiveFeed {
       this.onEvent(msg);
     });
     socket.addEventListener("close", (e) => {
-      if (this.socket !== socket) return;
+      if (this.socket !== socket || this.leaving) return;
       if (e.code === 4401) { location.assign("/login?next=" + encodeURIComponent(location.pathname)); return; }
       this.status("offline", "Connection lost. Reconnecting… Anything that happens meanwhile will appear when it is back.");
       this.timer = setTimeout(() => this.connect(), this.delay);
