@@ -24,24 +24,69 @@ CLOSE_REVOKED = 4401
 CLOSE_TOO_SLOW = 4408
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Subscriber:
+    """One socket's mailbox: events waiting to be sent, at most `limit` of them.
+
+    A plain list and one waiter future rather than an asyncio.Queue and an asyncio.Event:
+    thousands of idle sockets each hold one, and the Queue's deques and Event cost ~3 KB."""
+
     user_id: str
     is_broker: bool
     provider_id: str | None
     token_hash: str
-    queue: asyncio.Queue[tuple[str, str]]
-    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    limit: int
+    pending: list[tuple[str, str]] = field(default_factory=list)
+    stopped: bool = False
     stop_code: int = 1000
     stop_reason: str = ""
+    waiter: asyncio.Future[None] | None = None
+    # The task pumping this mailbox and whether it is in (or waiting to start) a send: once
+    # stopped, the pump sends what is pending as far as the client takes it without blocking;
+    # a send left stuck on a client that stopped reading is then cancelled.
+    task: asyncio.Task[Any] | None = None
+    sending: bool = False
+    interrupted: bool = False
 
     def wants(self, event: Event) -> bool:
         return self.is_broker or (self.provider_id is not None and self.provider_id in event.audience)
 
+    def put(self, event_id: str, text: str) -> bool:
+        if len(self.pending) >= self.limit:
+            return False
+        self.pending.append((event_id, text))
+        self.wake()
+        return True
+
+    def wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def wait(self) -> None:
+        """Until something is pending, or the subscriber is stopped or woken."""
+        if self.pending or self.stopped:
+            return
+        self.waiter = asyncio.get_running_loop().create_future()
+        try:
+            await self.waiter
+        finally:
+            self.waiter = None
+
     def close(self, code: int, reason: str) -> None:
-        if not self.stop.is_set():
+        if not self.stopped:
             self.stop_code, self.stop_reason = code, reason
-            self.stop.set()
+            self.stopped = True
+            self.wake()
+            self.interrupt_soon()
+
+    def interrupt_soon(self) -> None:
+        """After the pump's next turn, cancel its send if that turn left it stuck in one."""
+        asyncio.get_running_loop().call_soon(self._interrupt)
+
+    def _interrupt(self) -> None:
+        if self.sending and self.task is not None and not self.interrupted:
+            self.interrupted = True
+            self.task.cancel()
 
 
 def message(event: Event, *, for_broker: bool) -> str:
@@ -61,16 +106,30 @@ class Hub:
         self.redis = redis
         self.send_queue = send_queue
         self.subscribers: set[Subscriber] = set()
+        # Who gets a provider's events, so a fan-out visits its audience, not every socket.
+        self.brokers: set[Subscriber] = set()
+        self.by_provider: dict[str, set[Subscriber]] = {}
         self.last_id = "$"
         self.dispatched = 0
 
     def subscriber(self, user_id: str, is_broker: bool, provider_id: str | None, token_hash: str) -> Subscriber:
-        sub = Subscriber(user_id, is_broker, provider_id, token_hash, asyncio.Queue(self.send_queue))
+        sub = Subscriber(user_id, is_broker, provider_id, token_hash, self.send_queue)
         self.subscribers.add(sub)
+        if is_broker:
+            self.brokers.add(sub)
+        elif provider_id is not None:
+            self.by_provider.setdefault(provider_id, set()).add(sub)
         return sub
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
+        self.brokers.discard(subscriber)
+        if subscriber.provider_id is not None:
+            group = self.by_provider.get(subscriber.provider_id)
+            if group is not None:
+                group.discard(subscriber)
+                if not group:
+                    del self.by_provider[subscriber.provider_id]
 
     async def start_position(self) -> None:
         entries = await self.redis.xrevrange(keys.EVENTS, count=1)
@@ -92,20 +151,16 @@ class Hub:
 
     def dispatch(self, event: Event) -> None:
         self.dispatched += 1
-        broker_text: str | None = None
-        provider_text: str | None = None
-        for subscriber in list(self.subscribers):
-            if not subscriber.wants(event):
-                continue
-            if subscriber.is_broker:
-                broker_text = broker_text or message(event, for_broker=True)
-                text = broker_text
-            else:
-                provider_text = provider_text or message(event, for_broker=False)
-                text = provider_text
-            try:
-                subscriber.queue.put_nowait((event.id, text))
-            except asyncio.QueueFull:
+        if self.brokers:
+            self._deliver(event, list(self.brokers), message(event, for_broker=True))
+        audience = [s for provider_id in dict.fromkeys(event.audience) for s in self.by_provider.get(provider_id, ())]
+        if audience:
+            self._deliver(event, audience, message(event, for_broker=False))
+
+    @staticmethod
+    def _deliver(event: Event, subscribers: list[Subscriber], text: str) -> None:
+        for subscriber in subscribers:
+            if not subscriber.put(event.id, text):
                 subscriber.close(CLOSE_TOO_SLOW, "too far behind; reconnect with ?after=<last event id>")
 
     async def watch_revocations(self) -> None:

@@ -23,6 +23,8 @@ class Feed:
     """One socket's session. It remembers the id of the last event sent, so replay and the
     live tail (subscribed before replay starts) never overlap or leave a gap."""
 
+    __slots__ = ("websocket", "user", "hub", "events", "subscriber", "last_sent", "lock")
+
     def __init__(self, websocket: WebSocket, user: User, token: str, hub: Hub, events: EventLog) -> None:
         self.websocket = websocket
         self.user = user
@@ -33,9 +35,10 @@ class Feed:
         self.lock = asyncio.Lock()
 
     async def send(self, event_id: str, text: str) -> None:
-        if stream_id(event_id) <= self.last_sent:
+        position = stream_id(event_id)
+        if position <= self.last_sent:
             return
-        self.last_sent = stream_id(event_id)
+        self.last_sent = position
         await self.websocket.send_text(text)
 
     async def replay(self, after: str) -> None:
@@ -63,11 +66,27 @@ class Feed:
                     break
                 cursor = page[-1].id
 
-    async def pump(self) -> None:
-        while True:
-            event_id, text = await self.subscriber.queue.get()
-            async with self.lock:
-                await self.send(event_id, text)
+    async def pump(self, receiver: asyncio.Task[None]) -> None:
+        """Send what the hub queues until the receiver ends; once the subscriber is stopped,
+        send what is pending as far as the client takes it, then return."""
+        subscriber = self.subscriber
+        draining = False
+        while not receiver.done():
+            if not subscriber.pending:
+                if subscriber.stopped:
+                    return
+                await subscriber.wait()
+                continue
+            if subscriber.stopped and not draining:
+                draining = True
+                subscriber.interrupt_soon()
+            event_id, text = subscriber.pending.pop(0)
+            subscriber.sending = True
+            try:
+                async with self.lock:
+                    await self.send(event_id, text)
+            finally:
+                subscriber.sending = False
 
     async def receive(self, accounts: AccountStore) -> None:
         while True:
@@ -88,28 +107,30 @@ class Feed:
     async def run(self, accounts: AccountStore, after: str | None) -> None:
         if after:
             await self.replay(after)
-        tasks = [
-            asyncio.create_task(self.pump()),
-            asyncio.create_task(self.receive(accounts)),
-            asyncio.create_task(self.subscriber.stop.wait()),
-        ]
+        # Two tasks per socket: this one pumps, a second one reads what the client sends.
+        receiver = asyncio.create_task(self.receive(accounts))
+        receiver.add_done_callback(lambda _: self.subscriber.wake())
+        self.subscriber.task = task = asyncio.current_task()
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await self.pump(receiver)
+        except asyncio.CancelledError:
+            # Subscriber.close() cut a stalled send short; any other cancellation goes on.
+            if not (self.subscriber.interrupted and task is not None and task.uncancel() == 0):
+                raise
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        if self.subscriber.stop.is_set():
+            self.subscriber.task = None
+            if not receiver.done():
+                receiver.cancel()
+            await asyncio.gather(receiver, return_exceptions=True)
+        if self.subscriber.stopped:
             # A stalled client may never read the close frame; do not wait on it forever.
             try:
                 await asyncio.wait_for(self.websocket.close(self.subscriber.stop_code, self.subscriber.stop_reason), CLOSE_TIMEOUT_S)
             except (asyncio.TimeoutError, RuntimeError):
                 pass
             return
-        for task in done:
-            exc = task.exception()
-            if exc is not None:
-                raise exc
+        if not receiver.cancelled() and receiver.exception() is not None:
+            raise receiver.exception()  # type: ignore[misc]
 
 
 async def record_seen(accounts: AccountStore, user: User, package_id: str) -> None:
