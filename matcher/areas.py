@@ -25,7 +25,7 @@ class AreaStore:
     async def create(self, body: Any) -> Area:
         check = FieldErrors(body)
         name = check.text("name", max_len=100)
-        districts = self._districts(check)
+        districts = district_list(check, "districts", self.postcodes)
         check.raise_if_any()
         assert name is not None and districts is not None
         area = Area(id=new_id("area"), name=name, districts=districts, created_at=iso(time.time()))
@@ -47,15 +47,6 @@ class AreaStore:
 
         return await transact(self.redis, watched, write)
 
-    def _districts(self, check: FieldErrors) -> list[str] | None:
-        raw = check.required("districts")
-        if raw is None:
-            return None
-        if not isinstance(raw, list) or not raw or not all(isinstance(d, str) for d in raw):
-            check.add("districts", "must be a non-empty list of postcode districts like \"SG1\"")
-            return None
-        return normalise_districts(check, "districts", raw, self.postcodes)
-
     async def get(self, area_id: str) -> Area:
         raw = await self.redis.get(keys.area(area_id))
         if raw is None:
@@ -73,6 +64,20 @@ class AreaStore:
     async def for_district(self, district: str) -> Area | None:
         area_id = await self.redis.hget(keys.DISTRICT_AREA, district)
         return await self.get(area_id) if area_id else None
+
+
+def district_list(check: FieldErrors, name: str, postcodes: geo.PostcodeIndex, limit: int = 5000) -> list[str] | None:
+    """A required, non-empty list of real postcode districts, normalised ("sg1" -> "SG1")."""
+    raw = check.required(name)
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not raw or not all(isinstance(d, str) for d in raw):
+        check.add(name, "must be a non-empty list of postcode districts like \"SG1\"")
+        return None
+    if len(raw) > limit:
+        check.add(name, f"must list at most {limit} districts")
+        return None
+    return normalise_districts(check, name, raw, postcodes)
 
 
 def normalise_districts(check: FieldErrors, name: str, raw: list[str], postcodes: geo.PostcodeIndex) -> list[str] | None:

@@ -18,7 +18,7 @@ from redis.asyncio.client import Pipeline
 
 import geo
 from config import keys
-from matcher.areas import normalise_districts
+from matcher.areas import district_list, normalise_districts
 from matcher.errors import NotFound
 from matcher.model import BANDS, DAYS, Package, Record, iso, new_id
 from matcher.tx import transact
@@ -67,7 +67,7 @@ class AvailabilityStore:
 
     async def create(self, body: Any, provider_id: str, actor: str) -> Slot:
         check = FieldErrors(body)
-        districts = self._districts(check)
+        districts = district_list(check, "districts", self.postcodes, MAX_DISTRICTS)
         days = check.choices("days", DAYS, non_empty=True)
         bands = check.choices("bands", BANDS, non_empty=True)
         carers = check.body.get("carers", 1)
@@ -94,18 +94,6 @@ class AvailabilityStore:
             return slot
 
         return await transact(self.redis, [keys.availability(slot.id)], write)
-
-    def _districts(self, check: FieldErrors) -> list[str] | None:
-        raw = check.required("districts")
-        if raw is None:
-            return None
-        if not isinstance(raw, list) or not raw or not all(isinstance(d, str) for d in raw):
-            check.add("districts", "must be a non-empty list of postcode districts like \"SG1\"")
-            return None
-        if len(raw) > MAX_DISTRICTS:
-            check.add("districts", f"must list at most {MAX_DISTRICTS} districts")
-            return None
-        return normalise_districts(check, "districts", raw, self.postcodes)
 
     def _indexes(self, slot: Slot) -> list[str]:
         return [keys.AVAILABILITY, keys.provider_availability(slot.provider_id),

@@ -80,6 +80,8 @@ class WorkerSettings:
     on_shutdown = shutdown
     redis_settings = arq_settings(redis_url(SETTINGS))
     job_timeout = 60
+    # Jobs wait on SMTP and Twilio round trips, not on the CPU: run many at once.
+    max_jobs = 50
     max_tries = 20
     keep_result = 3600
     poll_delay = 0.25
