@@ -19,6 +19,7 @@ from matcher.availability_match import AvailabilityDesk
 from matcher.offers import OfferBook
 from matcher.packages import PackageStore
 from matcher.providers import ProviderStore
+from notifier import consumer as notify_consumer
 from realtime.events import EventLog
 
 
@@ -41,6 +42,7 @@ class Brokerage:
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
         url = redis_url(settings)
         redis = connect(url)
+        await notify_consumer.ensure_group(redis)
         arq = await create_pool(arq_settings(url))
         postcodes = postcodes or geo.PostcodeIndex.load(settings.geo_cache_dir)
         events = EventLog(redis, settings.event_retention_s)

@@ -91,10 +91,17 @@ class EventConsumer:
                 await self.redis.xgroup_delconsumer(keys.EVENTS, keys.NOTIFY_GROUP, consumer["name"])
 
     async def _ensure_group(self, start: str) -> None:
-        # On a first start, history predating the notifier is not replayed ("$"); the events of
-        # a re-created stream all are ("0").
-        try:
-            await self.redis.xgroup_create(keys.EVENTS, keys.NOTIFY_GROUP, id=start, mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        await ensure_group(self.redis, start)
+
+
+async def ensure_group(redis: Redis, start: str = "$") -> None:
+    """Create the consumer group if it is missing. Every process of the service calls this
+    when it opens, so the group exists before the first event a web process writes, even if
+    no worker has started yet: those events wait for the worker instead of being skipped.
+    History from before the group first existed is not replayed ("$"); the events of a
+    re-created stream all are ("0")."""
+    try:
+        await redis.xgroup_create(keys.EVENTS, keys.NOTIFY_GROUP, id=start, mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
