@@ -100,6 +100,9 @@ class AccountStore:
                 "created_at": user.created_at, "password_hash": password_hash, "preferences": "{}",
             })
             pipe.zadd(keys.USERS, {user.id: time.time()})
+            pipe.sadd(keys.role_users(role), user.id)
+            if provider_id:
+                pipe.sadd(keys.provider_users(provider_id), user.id)
             await pipe.execute()
         return user
 
@@ -121,7 +124,14 @@ class AccountStore:
         return [u for u in users if u]
 
     async def users_of_provider(self, provider_id: str) -> list[User]:
-        return [u for u in await self.list() if u.provider_id == provider_id]
+        return await self._members(keys.provider_users(provider_id))
+
+    async def users_with_role(self, role: str) -> list[User]:
+        return await self._members(keys.role_users(role))
+
+    async def _members(self, key: str) -> list[User]:
+        users = [await self.get(user_id) for user_id in sorted(await self.redis.smembers(key))]
+        return [u for u in users if u is not None]
 
     async def login(self, email: str, password: str) -> tuple[str, User]:
         user_id = await self.redis.get(keys.user_by_email(email.lower()))

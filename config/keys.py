@@ -17,6 +17,16 @@ def user_by_email(email: str) -> str:
     return f"{PREFIX}user-email:{email}"
 
 
+def provider_users(provider_id: str) -> str:
+    """set of the provider's users (its team logins)."""
+    return f"{PREFIX}provider:{provider_id}:users"
+
+
+def role_users(role: str) -> str:
+    """set of the users with a role (brokers are alerted of unplaced packages)."""
+    return f"{PREFIX}role:{role}:users"
+
+
 def user_sessions(user_id: str) -> str:
     return f"{PREFIX}user:{user_id}:sessions"
 

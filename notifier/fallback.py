@@ -37,7 +37,7 @@ class FallbackCheck:
                       data={"provider_id": provider_id, "fallback": True})
         now = datetime.now(timezone.utc)
         queued = 0
-        for user in (await self.planner.teams()).get(provider_id, []):
+        for user in await self.planner.accounts.users_of_provider(provider_id):
             for note in plan_for_user(event, package, user, now, channels=["sms"]):
                 note.context["fallback"] = True
                 queued += await self.planner.submit(note)

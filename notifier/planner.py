@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
@@ -43,10 +42,13 @@ class Planner:
 
     async def handle(self, events: list[Event]) -> int:
         """Plan a batch of events; returns how many notifications were queued."""
-        wanted = [e for e in events if e.type in rules.PROVIDER_EVENTS and e.package_id and e.audience]
+        wanted = [e for e in events if e.package_id and (
+            (e.type in rules.PROVIDER_EVENTS and e.audience) or e.type in rules.BROKER_EVENTS)]
         if not wanted:
             return 0
-        team = await self.teams()  # once per batch: a burst of matches shares one read of the users
+        # Once per batch: a burst of matches shares one read of each team.
+        team = await self.teams({p for e in wanted for p in e.audience})
+        brokers = await self.accounts.users_with_role("broker") if any(e.type in rules.BROKER_EVENTS for e in wanted) else []
         packages: dict[str, Package | None] = {}
         queued = 0
         for event in wanted:
@@ -56,9 +58,15 @@ class Planner:
             package = packages[pid]
             if package is None:
                 continue
+            now = datetime.now(timezone.utc)
+            if event.type in rules.BROKER_EVENTS:
+                for user in brokers:
+                    for note in plan_for_user(event, package, user, now):
+                        queued += await self.submit(note)
+                continue
             for provider_id in event.audience:
                 for user in team.get(provider_id, []):
-                    for note in plan_for_user(event, package, user, datetime.now(timezone.utc)):
+                    for note in plan_for_user(event, package, user, now):
                         queued += await self.submit(note)
                 if event.type == "package.matched" and package.urgency in rules.FALLBACK_URGENCIES:
                     await self.arm_fallback(pid, provider_id)
@@ -72,12 +80,8 @@ class Planner:
         await self.enqueue(note.id, note.not_before)
         return int(created)
 
-    async def teams(self) -> dict[str, list[User]]:
-        by_provider: dict[str, list[User]] = defaultdict(list)
-        for user in await self.accounts.list():
-            if user.provider_id:
-                by_provider[user.provider_id].append(user)
-        return by_provider
+    async def teams(self, provider_ids: set[str]) -> dict[str, list[User]]:
+        return {pid: await self.accounts.users_of_provider(pid) for pid in provider_ids}
 
     async def _package(self, package_id: str) -> Package | None:
         raw = await self.redis.get(keys.package(package_id))
@@ -90,6 +94,7 @@ def context_of(event: Event, package: Package) -> dict[str, Any]:
         "package_id": package.id, "urgency": package.urgency, "district": package.district,
         "sector": package.sector, "hours_per_week": package.hours_per_week,
         "deadline": event.data.get("deadline") or package.deadline, "reason": event.data.get("reason"),
+        "for_broker": event.type in rules.BROKER_EVENTS, "offers": event.data.get("offers"),
     }
 
 

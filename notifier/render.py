@@ -63,8 +63,8 @@ class Renderer:
         self.public_url = public_url.rstrip("/")
         self.windows_s = windows_s
 
-    def package_link(self, package_id: str) -> str:
-        return f"{self.public_url}/provider/packages/{package_id}"
+    def package_link(self, package_id: str, *, for_broker: bool = False) -> str:
+        return f"{self.public_url}/{'broker' if for_broker else 'provider'}/packages/{package_id}"
 
     def short_link(self, package_id: str) -> str:
         return f"{self.public_url}/p/{package_id}"
@@ -82,13 +82,18 @@ class Renderer:
             return f"The package in {where} is closed: {CLOSED_REASONS.get(ctx.get('reason', ''), 'closed')}"
         if event == "deadline.reminder":
             return f"Reminder: the package in {where} is waiting for your response"
+        if event == "package.unplaced":
+            return f"UNPLACED: nobody took the package in {where} by its deadline"
+        if event == "package.awaiting_award":
+            offers = ctx.get("offers")
+            return f"The package in {where} is ready to award" + (f" ({offers} offer{'s' if offers != 1 else ''})" if isinstance(offers, int) else "")
         return f"Update on the package in {where}"
 
     def email(self, event: str, ctx: dict[str, Any]) -> Email:
         urgency = ctx.get("urgency", "green")
         words = urgency_words(urgency, self.windows_s.get(urgency, 0))
         headline = self._headline(event, ctx)
-        link = self.package_link(ctx["package_id"])
+        link = self.package_link(ctx["package_id"], for_broker=bool(ctx.get("for_broker")))
         lines = [headline + ".", "", f"Urgency: {words}"]
         if ctx.get("deadline") and event in ("package.matched", "deadline.reminder"):
             lines.append(f"Respond by: {uk_time(ctx['deadline'])}")
@@ -109,8 +114,9 @@ class Renderer:
         parts = [urgency_words(urgency, self.windows_s.get(urgency, 0), dash="-") + ".", self._headline(event, ctx) + "."]
         if ctx.get("deadline") and event in ("package.matched", "deadline.reminder"):
             parts.append(f"Reply by {uk_time(ctx['deadline'], short=True)}.")
-        text = " ".join(parts + [self.short_link(ctx["package_id"])])
+        link = self.package_link(ctx["package_id"], for_broker=True) if ctx.get("for_broker") else self.short_link(ctx["package_id"])
+        text = " ".join(parts + [link])
         while sms_segments(text) > SMS_MAX_SEGMENTS and len(parts) > 1:
             parts.pop()  # the link matters most; drop detail first
-            text = " ".join(parts + [self.short_link(ctx["package_id"])])
+            text = " ".join(parts + [link])
         return text

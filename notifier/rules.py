@@ -10,6 +10,8 @@ from notifier.quiet import quiet_until
 
 # Events that reach provider users by email/SMS (the socket carries them regardless).
 PROVIDER_EVENTS = ("package.matched", "offer.accepted", "offer.declined", "package.closed", "deadline.reminder")
+# Events that alert every broker by email/SMS: a package needs a person to act on it.
+BROKER_EVENTS = ("package.unplaced", "package.awaiting_award")
 # An unseen amber package is texted after SMS_FALLBACK_S (see notifier/fallback.py).
 FALLBACK_URGENCIES = ("amber",)
 # Urgencies that quiet hours never hold back.

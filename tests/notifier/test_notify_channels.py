@@ -103,3 +103,23 @@ async def test_silent_providers_are_reminded_once_per_window(notify_world: World
 
 async def _async(value: object) -> object:
     return value
+
+
+async def test_brokers_are_alerted_by_email_when_a_package_goes_unplaced(notify_world: World, smtp_sink) -> None:
+    from tests.notifier.conftest import eventually
+
+    w = notify_world
+    # Nobody covers HR1: the green window (8 s here) ends with no offers.
+    package = await w.post(urgency="green", postcode="HR1 2AA")
+    assert package["matched"] == 0
+
+    async def alert() -> list:
+        return [m for m in smtp_sink.all() if "UNPLACED" in m.subject]
+
+    found = await eventually(alert, timeout=40)
+    assert len(found) == 1
+    message = found[0]
+    assert message.to == ["broker@council.test"]  # brokers, not the admin or providers
+    body = message.part("plain")
+    assert f"/broker/packages/{package['id']}" in body
+    assert "HR1 2AA" not in body and "Testcase" not in body
