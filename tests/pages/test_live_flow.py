@@ -58,6 +58,18 @@ async def test_package_appears_live_offer_award(world: World, browsing: Browsing
     await broker.locator("#history").get_by_text(re.compile("Awarded .* to Alpha Care")).wait_for()
 
     await board.get_by_text("Accepted: the package is yours").wait_for(timeout=10_000)
+    # The winner now sees the address, and can hand the package back with a reason.
+    await board.reload()
+    await board.get_by_text("SG1 1AA").wait_for()
+    await board.get_by_role("button", name="Hand package back").click()
+    await board.locator('[data-field="reason"] .govuk-error-message').first.wait_for()
+    await board.get_by_label("Reason for handing back").fill("Lost two carers on that round")
+    await board.get_by_role("button", name="Hand package back").click()
+    await board.get_by_text("You handed this package back.").wait_for()
+    history = await world.broker("GET", f"/api/packages/{posted['id']}/history", expect=200)
+    handed = next(e for e in history if e["type"] == "package.handed_back")
+    successor = await world.broker("GET", f"/api/packages/{handed['data']['new_package_id']}", expect=200)
+    assert successor["previous_hand_backs"][0]["reason"] == "Lost two carers on that round"
     await board.goto("/provider/offers")
     await board.get_by_role("cell", name="Accepted: the package is yours").wait_for()
 

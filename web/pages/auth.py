@@ -9,10 +9,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from matcher.errors import BrokerageError
+from web.ratelimit import check_login_rate
 from web.pages.render import SESSION_COOKIE, guarded, home_of, page, page_user, redirect
 
 MESSAGES = {
-    "invalid_credentials": "Enter a correct email address and password. After 5 wrong attempts the account is locked for a while.",
+    "invalid_credentials": "Enter a correct email address and password. After {attempts} wrong attempts the account is locked for a while.",
     "account_locked": "This account is locked after too many wrong passwords. Try again later, or ask your administrator to unlock it.",
 }
 
@@ -36,7 +37,8 @@ async def root(request: Request) -> Response:
 
 
 async def login_form(request: Request) -> Response:
-    return page(request, "login.html", None, next=_safe_next(request.query_params.get("next")) or "", errors={}, email="")
+    return page(request, "login.html", None, next=_safe_next(request.query_params.get("next")) or "", errors={}, email="",
+                lockout_attempts=request.state.brokerage.settings.lockout_attempts)
 
 
 async def login(request: Request) -> Response:
@@ -49,19 +51,22 @@ async def login(request: Request) -> Response:
         errors["email"] = "Enter your email address"
     if not password:
         errors["password"] = "Enter your password"
+    service = request.state.brokerage
+    attempts = service.settings.lockout_attempts
     if not errors:
         try:
-            token, user = await request.state.brokerage.accounts.login(email, password)
+            await check_login_rate(request, service.redis, service.settings.login_rate_per_min)
+            token, user = await service.accounts.login(email, password)
         except BrokerageError as exc:
-            errors["form"] = MESSAGES.get(exc.code, exc.message)
-            status = 423 if exc.code == "account_locked" else 401
-            return page(request, "login.html", None, status=status, next=target or "", errors=errors, email=email, code=exc.code)
+            errors["form"] = MESSAGES[exc.code].format(attempts=attempts) if exc.code in MESSAGES else exc.message
+            return page(request, "login.html", None, status=exc.status, next=target or "", errors=errors, email=email,
+                        code=exc.code, lockout_attempts=attempts)
         response = redirect(target or home_of(user))
         settings = request.state.brokerage.settings
         response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_ttl_s, path="/", httponly=True,
                             samesite="lax", secure=settings.public_url.startswith("https:"))
         return response
-    return page(request, "login.html", None, status=422, next=target or "", errors=errors, email=email)
+    return page(request, "login.html", None, status=422, next=target or "", errors=errors, email=email, lockout_attempts=attempts)
 
 
 async def logout(request: Request) -> Response:

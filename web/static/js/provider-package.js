@@ -9,6 +9,7 @@ const root = document.getElementById("package");
 const id = root.dataset.packageId;
 const offerForm = document.getElementById("offer-form");
 const declineForm = document.getElementById("decline-form");
+const handBackForm = document.getElementById("hand-back-form");
 let current = null;
 
 function renderPackage(p) {
@@ -65,6 +66,8 @@ async function load() {
   }
   current = result.data;
   renderPackage(current);
+  // Only the provider the package was awarded to gets the full view, postcode included.
+  document.getElementById("hand-back").hidden = !(current.status === "awarded" && current.postcode);
   const offers = await api("GET", `/api/packages/${encodeURIComponent(id)}/offers`);
   renderOffers(offers.ok ? offers.data : []);
 }
@@ -107,6 +110,18 @@ declineForm.addEventListener("submit", async (e) => {
   clearErrors(declineForm);
   document.getElementById("respond").replaceChildren(el("div", { class: "govuk-inset-text", text: "You declined this package. That never lowers your place in the list." }));
   announce("You declined this package.");
+});
+
+handBackForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const reason = handBackForm.reason.value.trim();
+  if (!reason) { showErrors(handBackForm, { fields: { reason: "Enter a reason for handing the package back" } }); return; }
+  const result = await api("POST", `/api/packages/${encodeURIComponent(id)}/hand-back`, { reason });
+  if (!result.ok) { showErrors(handBackForm, result.error); return; }
+  clearErrors(handBackForm);
+  document.getElementById("hand-back").replaceChildren(el("div", { class: "govuk-inset-text", text: "You handed this package back. It has been posted again, with your reason, to other providers." }));
+  announce("You handed this package back.");
+  await load();
 });
 
 const feed = new LiveFeed({
