@@ -148,17 +148,23 @@ class World:
 
 @pytest.fixture
 async def world(clean: Service) -> AsyncIterator[World]:
-    """Two areas, a broker, and three providers on the three tiers in Stevenage."""
-    base = clean.url()
+    w = await build_world(clean)
+    yield w
+    for client in w.clients:
+        await client.aclose()
+
+
+async def build_world(service: Service) -> World:
+    """Two areas, a broker, and three providers on the three tiers in Stevenage: Alpha
+    primary, Beta secondary (SG1 only), Gamma untiered (so reserve)."""
+    base = service.url()
     admin = await login(base, ADMIN_EMAIL, ADMIN_PASSWORD)
     await admin("POST", "/api/users", {"email": "broker@council.test", "password": PASSWORD, "role": "broker"}, expect=201)
     broker = await login(base, "broker@council.test", PASSWORD)
     await broker("POST", "/api/areas", {"name": "Stevenage", "districts": ["SG1", "SG2"]}, expect=201)
     await broker("POST", "/api/areas", {"name": "North Herts", "districts": ["SG4", "SG6"]}, expect=201)
-    w = World(clean, admin, broker, {}, {}, [admin, broker])
+    w = World(service, admin, broker, {}, {}, [admin, broker])
     await w.add_provider("Alpha Care", cqc_rating="good", tiers={"Stevenage": "primary"})
     await w.add_provider("Beta Homecare", cqc_rating="outstanding", tiers={"Stevenage": "secondary"}, coverage=[{"kind": "districts", "codes": ["SG1"]}])
     await w.add_provider("Gamma Support", cqc_rating="requires_improvement", tiers={})
-    yield w
-    for client in w.clients:
-        await client.aclose()
+    return w

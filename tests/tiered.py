@@ -10,8 +10,8 @@ from typing import Any, AsyncIterator, Callable, Iterator
 import pytest
 import redis
 
-from tests.conftest import World, _bootstrap_admin, login
-from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, RedisServer, Service
+from tests.conftest import World, _bootstrap_admin, build_world
+from tests.support import RedisServer, Service
 
 RED_WINDOW_S = 5
 TIERED_ENV = {"RELEASE": "tiered", "DEADLINE_RED_S": str(RED_WINDOW_S), "LOCKOUT_S": "2"}
@@ -38,16 +38,7 @@ def tiered_clean(tiered_service: Service, redis_server: RedisServer) -> Service:
 async def tiered(tiered_clean: Service) -> AsyncIterator[World]:
     """The default test world (Alpha primary, Beta secondary, Gamma untiered = reserve in
     Stevenage), served with RELEASE=tiered."""
-    tiered_service = tiered_clean
-    base = tiered_service.url()
-    admin = await login(base, ADMIN_EMAIL, ADMIN_PASSWORD)
-    await admin("POST", "/api/users", {"email": "broker@council.test", "password": PASSWORD, "role": "broker"}, expect=201)
-    broker = await login(base, "broker@council.test", PASSWORD)
-    await broker("POST", "/api/areas", {"name": "Stevenage", "districts": ["SG1", "SG2"]}, expect=201)
-    w = World(tiered_service, admin, broker, {}, {}, [admin, broker])
-    await w.add_provider("Alpha Care", cqc_rating="good", tiers={"Stevenage": "primary"})
-    await w.add_provider("Beta Homecare", cqc_rating="outstanding", tiers={"Stevenage": "secondary"}, coverage=[{"kind": "districts", "codes": ["SG1"]}])
-    await w.add_provider("Gamma Support", cqc_rating="requires_improvement", tiers={})
+    w = await build_world(tiered_clean)
     yield w
     for client in w.clients:
         await client.aclose()
