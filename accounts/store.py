@@ -118,11 +118,6 @@ class AccountStore:
         raw = await self.redis.hgetall(keys.user(user_id))
         return _user(raw) if raw else None
 
-    async def list(self) -> list[User]:
-        ids = await self.redis.zrange(keys.USERS, 0, -1)
-        users = [await self.get(i) for i in ids]
-        return [u for u in users if u]
-
     async def users_of_provider(self, provider_id: str) -> list[User]:
         return await self._members(keys.provider_users(provider_id))
 
@@ -130,8 +125,12 @@ class AccountStore:
         return await self._members(keys.role_users(role))
 
     async def _members(self, key: str) -> list[User]:
-        users = [await self.get(user_id) for user_id in sorted(await self.redis.smembers(key))]
-        return [u for u in users if u is not None]
+        ids = sorted(await self.redis.smembers(key))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for user_id in ids:
+                pipe.hgetall(keys.user(user_id))
+            raws = await pipe.execute()  # one round trip for a whole team
+        return [_user(raw) for raw in raws if raw]
 
     async def login(self, email: str, password: str) -> tuple[str, User]:
         user_id = await self.redis.get(keys.user_by_email(email.lower()))

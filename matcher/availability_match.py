@@ -21,7 +21,8 @@ from matcher import views
 from matcher.availability import AvailabilityStore, Slot
 from matcher.eligibility import Candidate
 from matcher.model import Match, Package, iso
-from matcher.packages import PackageStore, load_in
+from matcher.packages import PackageStore
+from matcher.state import load_in
 from matcher.tx import transact
 from realtime.events import Event
 

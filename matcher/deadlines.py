@@ -18,10 +18,10 @@ from datetime import datetime, timezone
 from arq.connections import ArqRedis
 from redis.asyncio.client import Pipeline
 
-from config import keys
-from matcher import eligibility, reminders
+from config import Settings, keys
+from matcher import eligibility, reminders, state
 from matcher.model import TIERS, Package, iso, parse_iso
-from matcher.packages import PackageStore, load_in
+from matcher.packages import PackageStore
 from matcher.tx import transact
 from realtime.events import Event
 
@@ -37,13 +37,15 @@ class TooEarly(Exception):
 JOB_NAME = "package_deadline"
 
 
-async def schedule(arq: ArqRedis, package_id: str, wave: int, deadline: float) -> None:
-    """Enqueue the deadline job; a job id per (package, wave) makes this idempotent."""
+async def schedule_window(arq: ArqRedis, settings: Settings, package: Package) -> None:
+    """The jobs of the package's current window: its deadline, and the reminder before it.
+    A job id per (package, wave) makes this idempotent."""
     await arq.enqueue_job(
-        JOB_NAME, package_id, wave,
-        _job_id=keys.deadline_job_id(package_id, wave),
-        _defer_until=datetime.fromtimestamp(deadline, timezone.utc),
+        JOB_NAME, package.id, package.wave,
+        _job_id=keys.deadline_job_id(package.id, package.wave),
+        _defer_until=datetime.fromtimestamp(parse_iso(package.deadline), timezone.utc),
     )
+    await reminders.schedule(arq, settings, package)
 
 
 class DeadlineKeeper:
@@ -57,13 +59,10 @@ class DeadlineKeeper:
     async def reconcile(self) -> int:
         """Make sure every open window has its job; returns how many windows are open."""
         open_windows = await self.redis.zrange(keys.DEADLINES, 0, -1, withscores=True)
-        for package_id, deadline in open_windows:
+        for package_id, _deadline in open_windows:
             raw = await self.redis.get(keys.package(package_id))
-            if raw is None:
-                continue
-            package = Package.from_dict(json.loads(raw))
-            await schedule(self.arq, package_id, package.wave, deadline)
-            await reminders.schedule(self.arq, self.settings, package)
+            if raw is not None:
+                await schedule_window(self.arq, self.settings, Package.from_dict(json.loads(raw)))
         return len(open_windows)
 
     async def sweep(self) -> int:
@@ -92,18 +91,18 @@ class DeadlineKeeper:
             next_tier, next_wave = await self._next_tier(package)
 
         async def write(pipe: Pipeline) -> tuple[str, Package] | None:
-            current = await load_in(pipe, package_id)
+            current = await state.load_in(pipe, package_id)
             if current.status != "live" or current.wave != wave:
                 return None
             now = time.time()
-            if now < _epoch(current.deadline):
-                raise TooEarly(_epoch(current.deadline) - now)
-            offers = [json.loads(r) for r in (await pipe.hgetall(keys.package_offers(package_id))).values()]
-            submitted = [o for o in offers if o["status"] == "submitted"]
+            if now < parse_iso(current.deadline):
+                raise TooEarly(parse_iso(current.deadline) - now)
+            submitted = [o for o in (await state.offers_in(pipe, package_id)).values() if o["status"] == "submitted"]
             matched = await pipe.hkeys(keys.package_matches(package_id))
             pipe.multi()
             if submitted:
                 current.status = "awaiting_award"
+                pipe.set(keys.package(package_id), json.dumps(current.to_dict()))
                 pipe.zrem(keys.DEADLINES, package_id)
                 self.events.queue(pipe, Event(type="package.awaiting_award", package_id=package_id, data={
                     "package_id": package_id, "offers": len(submitted), "deadline": current.deadline,
@@ -113,7 +112,8 @@ class DeadlineKeeper:
                 current.released_tiers = [*current.released_tiers, *_tiers_through(current.released_tiers, next_tier)]
                 current.deadline = iso(math.ceil(now + self.settings.window_s(current.urgency)))
                 current.matched += len(next_wave)
-                pipe.zadd(keys.DEADLINES, {package_id: _epoch(current.deadline)})
+                pipe.set(keys.package(package_id), json.dumps(current.to_dict()))
+                pipe.zadd(keys.DEADLINES, {package_id: parse_iso(current.deadline)})
                 self.events.queue(pipe, Event(type="package.wave_released", package_id=package_id, data={
                     "package_id": package_id, "wave": current.wave, "tier": next_tier,
                     "matched": len(next_wave), "deadline": current.deadline,
@@ -121,8 +121,7 @@ class DeadlineKeeper:
                 }))
                 self.packages.queue_wave(pipe, current, next_wave, "system")
             else:
-                current.status, current.closed_at, current.closed_reason = "unplaced", iso(now), "deadline"
-                pipe.zrem(keys.DEADLINES, package_id)
+                state.queue_close(pipe, current, "unplaced", "deadline", iso(now))
                 self.events.queue(pipe, Event(type="package.unplaced", package_id=package_id, data={
                     "package_id": package_id, "district": current.district, "area": current.area,
                     "urgency": current.urgency, "matched": current.matched,
@@ -131,7 +130,6 @@ class DeadlineKeeper:
                     self.events.queue(pipe, Event(type="package.closed", package_id=package_id, audience=matched, data={
                         "package_id": package_id, "reason": "deadline",
                     }))
-            pipe.set(keys.package(package_id), json.dumps(current.to_dict()))
             return current.status, current
 
         result = await transact(self.redis, [keys.package(package_id), keys.package_offers(package_id)], write)
@@ -139,8 +137,7 @@ class DeadlineKeeper:
             return None
         status, current = result
         if status == "live":
-            await schedule(self.arq, package_id, current.wave, _epoch(current.deadline))
-            await reminders.schedule(self.arq, self.settings, current)
+            await schedule_window(self.arq, self.settings, current)
         log.info("package %s window %d ended: %s", package_id, wave, status)
         return status
 
@@ -157,7 +154,3 @@ class DeadlineKeeper:
 
 def _tiers_through(released: list[str], tier: str) -> list[str]:
     return [t for t in TIERS[: TIERS.index(tier) + 1] if t not in released]
-
-
-def _epoch(text: str) -> float:
-    return parse_iso(text)

@@ -15,6 +15,7 @@ from redis.asyncio.client import Pipeline
 
 from config import Settings, keys
 from matcher import packages as pk
+from matcher import state
 from matcher.errors import Conflict, Invalid, NotFound
 from matcher.model import Offer, Package, iso, new_id
 from matcher.providers import ProviderStore
@@ -53,13 +54,11 @@ class OfferBook:
         )
 
         async def write(pipe: Pipeline) -> Offer:
-            package = await _package_in(pipe, package_id)
+            package = await state.load_in(pipe, package_id)
             if package.status != "live":
                 raise Conflict(f"The package is {package.status}; offers are closed.", code="package_not_live")
-            for raw in (await pipe.hgetall(keys.package_offers(package_id))).values():
-                existing = json.loads(raw)
-                if existing["provider_id"] == provider_id and existing["status"] == "submitted":
-                    raise Conflict("Your organisation already has an offer on this package; offers are sealed and final unless withdrawn.", code="offer_exists")
+            if state.submitted_offer_of(await state.offers_in(pipe, package_id), provider_id):
+                raise Conflict("Your organisation already has an offer on this package; offers are sealed and final unless withdrawn.", code="offer_exists")
             pipe.multi()
             pipe.hset(keys.package_offers(package_id), offer.id, json.dumps(offer.to_dict()))
             pipe.hset(keys.package_responses(package_id), provider_id, "offered")
@@ -75,7 +74,7 @@ class OfferBook:
         await self.packages.require_match(package_id, reader.provider_id or "")
 
         async def write(pipe: Pipeline) -> Offer:
-            package = await _package_in(pipe, package_id)
+            package = await state.load_in(pipe, package_id)
             raw = await pipe.hget(keys.package_offers(package_id), offer_id)
             offer = Offer.from_dict(json.loads(raw)) if raw else None
             if offer is None or offer.provider_id != reader.provider_id:
@@ -104,13 +103,11 @@ class OfferBook:
         check.raise_if_any()
 
         async def write(pipe: Pipeline) -> dict[str, Any]:
-            package = await _package_in(pipe, package_id)
+            package = await state.load_in(pipe, package_id)
             if package.status != "live":
                 raise Conflict(f"The package is {package.status}; there is nothing to decline.", code="package_not_live")
-            for raw in (await pipe.hgetall(keys.package_offers(package_id))).values():
-                existing = json.loads(raw)
-                if existing["provider_id"] == provider_id and existing["status"] == "submitted":
-                    raise Conflict("Withdraw your offer before declining the package.", code="offer_exists")
+            if state.submitted_offer_of(await state.offers_in(pipe, package_id), provider_id):
+                raise Conflict("Withdraw your offer before declining the package.", code="offer_exists")
             pipe.multi()
             pipe.hset(keys.package_responses(package_id), provider_id, "declined")
             self.events.queue(pipe, Event(
@@ -127,12 +124,12 @@ class OfferBook:
         check.raise_if_any()
 
         async def write(pipe: Pipeline) -> Package:
-            package = await _package_in(pipe, package_id)
+            package = await state.load_in(pipe, package_id)
             if package.status == "awarded" or package.awarded_offer_id:
                 raise Conflict("This package has already been awarded.", code="already_awarded")
             if package.status not in ("live", "awaiting_award"):
                 raise Conflict(f"The package is {package.status} and cannot be awarded.", code="package_not_open")
-            offers = {oid: json.loads(raw) for oid, raw in (await pipe.hgetall(keys.package_offers(package_id))).items()}
+            offers = await state.offers_in(pipe, package_id)
             chosen = offers.get(offer_id or "")
             if chosen is None:
                 raise Invalid({"offer_id": "is not an offer on this package"})
@@ -140,15 +137,13 @@ class OfferBook:
                 raise Conflict(f"That offer is {chosen['status']} and cannot be accepted.", code="offer_not_submitted")
             matched = await pipe.hkeys(keys.package_matches(package_id))
             now = iso(time.time())
-            package.status, package.awarded_at, package.closed_at, package.closed_reason = "awarded", now, now, "awarded"
-            package.awarded_offer_id, package.awarded_provider_id = chosen["id"], chosen["provider_id"]
+            package.awarded_at, package.awarded_offer_id, package.awarded_provider_id = now, chosen["id"], chosen["provider_id"]
             pipe.multi()
-            pipe.set(keys.package(package_id), json.dumps(package.to_dict()))
-            pipe.zrem(keys.DEADLINES, package_id)
+            state.queue_close(pipe, package, "awarded", "awarded", now)
             pipe.zadd(keys.provider_awards(chosen["provider_id"]), {package_id: time.time()})
             chosen["status"], chosen["updated_at"] = "accepted", now
             pipe.hset(keys.package_offers(package_id), chosen["id"], json.dumps(chosen))
-            losers = pk.decline_submitted(pipe, package_id, offers, now)
+            losers = state.decline_submitted(pipe, package_id, offers, now)
             self._queue_outcomes(pipe, package, chosen, losers, matched, actor)
             return package
 
@@ -199,6 +194,3 @@ class OfferBook:
 def _keys(package_id: str) -> list[str]:
     return [keys.package(package_id), keys.package_offers(package_id)]
 
-
-async def _package_in(pipe: Pipeline, package_id: str) -> Package:
-    return await pk.load_in(pipe, package_id)

@@ -17,20 +17,31 @@ from redis.asyncio.client import Pipeline
 
 import geo
 from config import Settings, keys
-from matcher import eligibility, views
+from matcher import eligibility, state, views
 from matcher.areas import AreaStore
 from matcher.errors import Conflict, Forbidden, NotFound
 from matcher.model import (
-    BANDS, CLIENT_GROUPS, DAYS, OPEN_STATUSES, SERVICE_TYPES, SPECIALISMS, TIERS, URGENCIES,
-    Match, Package, iso, new_id, parse_iso,
+    BANDS,
+    CLIENT_GROUPS,
+    DAYS,
+    OPEN_STATUSES,
+    SERVICE_TYPES,
+    SPECIALISMS,
+    TIERS,
+    URGENCIES,
+    Match,
+    Package,
+    iso,
+    new_id,
+    parse_iso,
 )
 from matcher.providers import ProviderStore
 from matcher.tx import transact
 from matcher.validate import FieldErrors, check_choices, check_number
 from realtime.events import Event, EventLog
 
-# Called after a window opens so the worker fires at its end: (package id, wave, deadline epoch).
-Scheduler = Callable[[str, int, float], Awaitable[None]]
+# Called after a window opens so the worker fires at its end (and reminds before it).
+Scheduler = Callable[[Package], Awaitable[None]]
 # Providers whose declared availability fits a package (issue: availability first).
 AvailabilityLookup = Callable[[Package], Awaitable[frozenset[str]]]
 
@@ -74,7 +85,7 @@ class PackageStore:
             self._queue_post(pipe, package, wave, actor)
 
         await transact(self.redis, [keys.package(package.id)], write)
-        await self.schedule(package.id, package.wave, _epoch(package.deadline))
+        await self.schedule(package)
         return package
 
     async def _new_package(self, body: Any, actor: str, previous: Package | None = None) -> Package:
@@ -142,8 +153,8 @@ class PackageStore:
     def _queue_post(self, pipe: Pipeline, package: Package, wave: list[eligibility.Candidate], actor: str) -> None:
         package.matched = len(wave)
         pipe.set(keys.package(package.id), json.dumps(package.to_dict()))
-        pipe.zadd(keys.PACKAGES, {package.id: _epoch(package.posted_at)})
-        pipe.zadd(keys.DEADLINES, {package.id: _epoch(package.deadline)})
+        pipe.zadd(keys.PACKAGES, {package.id: parse_iso(package.posted_at)})
+        pipe.zadd(keys.DEADLINES, {package.id: parse_iso(package.deadline)})
         self.events.queue(pipe, Event(
             type="package.posted", actor=actor, package_id=package.id,
             data={"package": views.broker_view(package), "matched": package.matched,
@@ -249,17 +260,15 @@ class PackageStore:
         check.raise_if_any()
 
         async def write(pipe: Pipeline) -> Package:
-            package = await load_in(pipe, package_id)
+            package = await state.load_in(pipe, package_id)
             if package.status not in OPEN_STATUSES:
                 raise Conflict(f"The package is {package.status} and can no longer be withdrawn.", code="package_not_open")
             matched = await pipe.hkeys(keys.package_matches(package_id))
-            offers = {oid: json.loads(raw) for oid, raw in (await pipe.hgetall(keys.package_offers(package_id))).items()}
+            offers = await state.offers_in(pipe, package_id)
             now = iso(time.time())
-            package.status, package.closed_at, package.closed_reason = "withdrawn", now, "withdrawn"
             pipe.multi()
-            pipe.set(keys.package(package_id), json.dumps(package.to_dict()))
-            pipe.zrem(keys.DEADLINES, package_id)
-            decline_submitted(pipe, package_id, offers, now)
+            state.queue_close(pipe, package, "withdrawn", "withdrawn", now)
+            state.decline_submitted(pipe, package_id, offers, now)
             self.events.queue(pipe, Event(type="package.withdrawn", actor=actor, package_id=package_id, data={"package_id": package_id, "reason": reason}))
             if matched:
                 self.events.queue(pipe, Event(type="package.closed", actor=actor, package_id=package_id, audience=matched, data={"package_id": package_id, "reason": "withdrawn"}))
@@ -281,13 +290,12 @@ class PackageStore:
         wave = await self._first_wave(successor, exclude=frozenset({reader.provider_id or ""}))
 
         async def write(pipe: Pipeline) -> Package:
-            current = await load_in(pipe, package_id)
+            current = await state.load_in(pipe, package_id)
             if current.status != "awarded":
                 raise Conflict(f"The package is {current.status}; only an awarded package can be handed back.", code="package_not_awarded")
-            current.status, current.closed_at, current.closed_reason = "handed_back", iso(now), "handed_back"
             current.new_package_id = successor.id
             pipe.multi()
-            pipe.set(keys.package(package_id), json.dumps(current.to_dict()))
+            state.queue_close(pipe, current, "handed_back", "handed_back", iso(now))
             pipe.zrem(keys.provider_awards(reader.provider_id or ""), package_id)
             self.events.queue(pipe, Event(
                 type="package.handed_back", actor=reader.user_id, package_id=package_id,
@@ -297,7 +305,7 @@ class PackageStore:
             return successor
 
         result = await transact(self.redis, [keys.package(package_id)], write)
-        await self.schedule(successor.id, successor.wave, _epoch(successor.deadline))
+        await self.schedule(successor)
         return result
 
 
@@ -352,25 +360,3 @@ def _board_order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     items.sort(key=lambda p: p["posted_at"], reverse=True)
     items.sort(key=lambda p: (not p.get("matched_availability", False), rank.get(p["urgency"], 9)) if p["status"] == "live" else (True, 9))
     return items
-
-
-def decline_submitted(pipe: Pipeline, package_id: str, offers: dict[str, dict[str, Any]], now: str) -> list[dict[str, Any]]:
-    """Queue every still-submitted offer's move to declined; returns those offers."""
-    declined = []
-    for offer_id, offer in offers.items():
-        if offer["status"] == "submitted":
-            offer["status"], offer["updated_at"] = "declined", now
-            pipe.hset(keys.package_offers(package_id), offer_id, json.dumps(offer))
-            declined.append(offer)
-    return declined
-
-
-async def load_in(pipe: Pipeline, package_id: str) -> Package:
-    raw = await pipe.get(keys.package(package_id))
-    if raw is None:
-        raise NotFound("No such package.")
-    return Package.from_dict(json.loads(raw))
-
-
-def _epoch(text: str) -> float:
-    return parse_iso(text)

@@ -19,7 +19,7 @@ from redis.asyncio.client import Pipeline
 
 from config import Settings, keys
 from matcher.model import Package, parse_iso
-from matcher.packages import load_in
+from matcher.state import load_in
 from matcher.tx import transact
 from realtime.events import Event, EventLog
 

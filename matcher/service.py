@@ -12,11 +12,12 @@ import geo
 from accounts import AccountStore
 from config import Settings
 from config.redis import arq_settings, connect, redis_url
-from matcher import deadlines, reminders
+from matcher import deadlines
 from matcher.areas import AreaStore
 from matcher.availability import AvailabilityStore
 from matcher.availability_match import AvailabilityDesk
 from matcher.offers import OfferBook
+from matcher.model import Package
 from matcher.packages import PackageStore
 from matcher.providers import ProviderStore
 from notifier import consumer as notify_consumer
@@ -49,9 +50,8 @@ class Brokerage:
         areas = AreaStore(redis, postcodes)
         providers = ProviderStore(redis, postcodes, areas)
 
-        async def schedule(package_id: str, wave: int, deadline: float) -> None:
-            await deadlines.schedule(arq, package_id, wave, deadline)
-            await reminders.schedule(arq, settings, await packages.load(package_id))
+        async def schedule(package: Package) -> None:
+            await deadlines.schedule_window(arq, settings, package)
 
         slots = AvailabilityStore(redis, postcodes, events)
         packages = PackageStore(redis, settings, postcodes, areas, providers, events, schedule, availability=slots.fitting)
