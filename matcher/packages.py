@@ -231,6 +231,7 @@ class PackageStore:
         out: list[dict[str, Any]] = []
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
+            kept = []
             for raw in await self.redis.mget([keys.package(i) for i in chunk]):
                 if raw is None:
                     continue
@@ -239,18 +240,26 @@ class PackageStore:
                     continue
                 if (status and package.status != status) or (urgency and package.urgency != urgency) or (area and package.area != area):
                     continue
-                out.append(await self._listed(package, reader))
-                if len(out) >= limit:
-                    return _board_order(out)
+                kept.append(package)
+            out.extend(await self._listed(kept[: limit - len(out)], reader))
+            if len(out) >= limit:
+                break
         return _board_order(out)
 
-    async def _listed(self, package: Package, reader: Reader) -> dict[str, Any]:
+    async def _listed(self, packages: list[Package], reader: Reader) -> list[dict[str, Any]]:
         if reader.is_broker:
-            return views.broker_view(package)
-        match = await self.match_of(package.id, reader.provider_id or "")
-        if package.status == "awarded":
-            return views.awarded_view(package, match)
-        return views.provider_view(package, match)
+            return [views.broker_view(p) for p in packages]
+        # One round trip for the provider's match records of the whole page.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for package in packages:
+                pipe.hget(keys.package_matches(package.id), reader.provider_id or "")
+            raws = await pipe.execute()
+        listed = []
+        for package, raw in zip(packages, raws, strict=True):
+            match = Match.from_dict(json.loads(raw)) if raw else None
+            view = views.awarded_view if package.status == "awarded" else views.provider_view
+            listed.append(view(package, match))
+        return listed
 
     # -- closing -----------------------------------------------------------------------------
 
