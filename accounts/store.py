@@ -19,8 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from redis.asyncio import Redis
 
 from config import Settings, keys
-from matcher.model import iso, new_id
-from matcher.errors import BrokerageError
+from core import iso, new_id
 
 ROLES = ("admin", "broker", "provider")
 CHANNELS = ("ws", "email", "sms")
@@ -59,10 +58,15 @@ def effective_preferences(stored: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class AccountError(BrokerageError):
+class AccountError(Exception):
+    """The root of accounts' errors (accounts stands below the matcher, so has its own)."""
+
     def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message, code=code, fields=fields)
+        super().__init__(message)
         self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields
 
 
 def token_hash(token: str) -> str:

@@ -1,5 +1,8 @@
-"""Configuration: one typed settings object built from the environment in one place."""
+"""Configuration: one typed settings object built from the environment in one place, the
+Redis key names, and the connection to the service's Redis."""
 
-from config.settings import ConfigError, Settings
+from config import keys
+from config.redis import arq_settings, connect, redis_url
+from config.settings import ConfigError, Settings, Smtp, Twilio
 
-__all__ = ["ConfigError", "Settings"]
+__all__ = ["ConfigError", "Settings", "Smtp", "Twilio", "arq_settings", "connect", "keys", "redis_url"]

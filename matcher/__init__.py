@@ -1,0 +1,42 @@
+"""The matcher: areas, providers, packages, offers, eligibility, scoring and deadlines.
+
+Other packages use what is listed here and never the matcher's Redis keys: a package is read
+with `PackageStore.find`/`load`/`load_many`, a provider's sight of it recorded with
+`mark_seen`, and every reader's view of it comes from `views`."""
+
+from matcher import views
+from matcher.areas import AreaStore
+from matcher.availability import AvailabilityStore, parse_district
+from matcher.availability_match import AvailabilityDesk, ordered_matches
+from matcher.deadlines import DeadlineKeeper, TooEarly, schedule_window
+from matcher.errors import BrokerageError, Conflict, Forbidden, Invalid, NotFound
+from matcher.model import (
+    BANDS,
+    CLIENT_GROUPS,
+    DAYS,
+    PACKAGE_STATUSES,
+    SERVICE_TYPES,
+    SPECIALISMS,
+    URGENCIES,
+    Area,
+    Match,
+    Offer,
+    Package,
+    Provider,
+)
+from matcher.offers import OfferBook
+from matcher.packages import PackageStore, Reader
+from matcher.providers import ProviderStore
+from matcher.reminders import Reminders
+from matcher.reports import Reports, parse_range, to_csv
+from matcher.validate import FieldErrors
+from matcher.views import broker_view
+
+__all__ = [
+    "Area", "AreaStore", "AvailabilityDesk", "AvailabilityStore", "BANDS", "BrokerageError",
+    "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "FieldErrors", "Forbidden", "Invalid",
+    "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageStore",
+    "Provider", "ProviderStore", "Reader", "Reminders", "Reports", "SERVICE_TYPES", "SPECIALISMS",
+    "TooEarly", "URGENCIES", "broker_view", "ordered_matches", "parse_district", "parse_range",
+    "schedule_window", "to_csv", "views",
+]

@@ -11,8 +11,9 @@ from redis.asyncio.client import Pipeline
 
 import geo
 from config import keys
+from core import iso, new_id
 from matcher.errors import Conflict, Invalid, NotFound
-from matcher.model import Area, iso, new_id
+from matcher.model import Area
 from matcher.tx import transact
 from matcher.validate import FieldErrors
 

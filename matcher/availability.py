@@ -18,13 +18,12 @@ from redis.asyncio.client import Pipeline
 
 import geo
 from config import keys
+from core import Event, EventLog, iso, new_id, parse_moment
 from matcher.areas import district_list, normalise_districts
 from matcher.errors import NotFound
-from matcher.model import BANDS, DAYS, Package, Record, iso, new_id
+from matcher.model import BANDS, DAYS, Package, Record
 from matcher.tx import transact
 from matcher.validate import FieldErrors
-from matcher.when import parse_moment
-from realtime.events import Event, EventLog
 
 MAX_DISTRICTS = 50
 MAX_AHEAD_S = 366 * 86400  # a declaration a year out is a guess, not availability

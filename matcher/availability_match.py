@@ -17,14 +17,14 @@ from typing import Any
 from redis.asyncio.client import Pipeline
 
 from config import keys
+from core import Event, iso
 from matcher import views
 from matcher.availability import AvailabilityStore, Slot
 from matcher.eligibility import Candidate
-from matcher.model import Match, Package, iso
+from matcher.model import Match, Package
 from matcher.packages import PackageStore
 from matcher.state import load_in
 from matcher.tx import transact
-from realtime.events import Event
 
 
 @dataclass

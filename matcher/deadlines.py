@@ -19,16 +19,17 @@ from arq.connections import ArqRedis
 from redis.asyncio.client import Pipeline
 
 from config import Settings, keys
+from core import Event, iso, parse_iso
 from matcher import eligibility, reminders, state
-from matcher.model import TIERS, Package, iso, parse_iso
+from matcher.errors import BrokerageError
+from matcher.model import TIERS, Package
 from matcher.packages import PackageStore
 from matcher.tx import transact
-from realtime.events import Event
 
 log = logging.getLogger("matcher.deadlines")
 
 
-class TooEarly(Exception):
+class TooEarly(BrokerageError):
     """The job ran before the deadline (clocks of two machines disagree): run it again later."""
 
     def __init__(self, remaining_s: float) -> None:

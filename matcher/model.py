@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
-import time
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
 from typing import Any, Self
 
 URGENCIES = ("red", "amber", "green")
@@ -23,19 +20,6 @@ TIERS = ("primary", "secondary", "reserve")
 PROVIDER_STATUSES = ("active", "suspended")
 PACKAGE_STATUSES = ("live", "awaiting_award", "awarded", "unplaced", "withdrawn", "handed_back")
 OPEN_STATUSES = ("live", "awaiting_award")
-
-
-def new_id(prefix: str) -> str:
-    # Time first so ids sort by creation, then randomness so two processes never collide.
-    return f"{prefix}_{int(time.time() * 1000):011x}{secrets.token_hex(4)}"
-
-
-def iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_iso(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 class Record:

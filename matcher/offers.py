@@ -14,15 +14,15 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from config import Settings, keys
+from core import Event, EventLog, iso, new_id
 from matcher import packages as pk
-from matcher import state
+from matcher import state, views
 from matcher.errors import Conflict, Invalid, NotFound
-from matcher.model import Offer, Package, iso, new_id
+from matcher.model import Offer, Package
 from matcher.providers import ProviderStore
 from matcher.scoring import score
 from matcher.tx import transact
 from matcher.validate import FieldErrors
-from realtime.events import Event, EventLog
 
 
 class OfferBook:
@@ -189,6 +189,27 @@ class OfferBook:
                          provider_name=provider.name if provider else None, cqc_rating=rating)
         live = ("submitted", "accepted")
         return sorted(offers, key=lambda o: (o["status"] not in live, -o["score"], o["submitted_at"]))
+
+    async def of_provider(self, provider_id: str, limit: int) -> list[dict[str, Any]]:
+        """A provider's own offers across its latest `limit` packages, newest first, each
+        with what a matched provider may see of its package."""
+        package_ids = await self.redis.zrevrange(keys.provider_packages(provider_id), 0, limit - 1)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for package_id in package_ids:
+                pipe.hgetall(keys.package_offers(package_id))
+            offer_maps = await pipe.execute()
+        packages = await self.packages.load_many(package_ids)
+        out = []
+        for package_id, offers in zip(package_ids, offer_maps, strict=True):
+            package = packages.get(package_id)
+            if package is None:
+                continue
+            for raw_offer in offers.values():
+                offer = json.loads(raw_offer)
+                if offer.get("provider_id") == provider_id:
+                    out.append({**offer, "package": views.offer_summary(package)})
+        out.sort(key=lambda o: o.get("submitted_at", ""), reverse=True)
+        return out
 
 
 def _keys(package_id: str) -> list[str]:

@@ -17,6 +17,7 @@ from redis.asyncio.client import Pipeline
 
 import geo
 from config import Settings, keys
+from core import Event, EventLog, iso, new_id, parse_iso
 from matcher import eligibility, state, views
 from matcher.areas import AreaStore
 from matcher.errors import Conflict, Forbidden, NotFound
@@ -31,14 +32,10 @@ from matcher.model import (
     URGENCIES,
     Match,
     Package,
-    iso,
-    new_id,
-    parse_iso,
 )
 from matcher.providers import ProviderStore
 from matcher.tx import transact
 from matcher.validate import FieldErrors, check_choices, check_number
-from realtime.events import Event, EventLog
 
 # Called after a window opens so the worker fires at its end (and reminds before it).
 Scheduler = Callable[[Package], Awaitable[None]]
@@ -180,10 +177,32 @@ class PackageStore:
     # -- reading -----------------------------------------------------------------------------
 
     async def load(self, package_id: str) -> Package:
-        raw = await self.redis.get(keys.package(package_id))
-        if raw is None:
+        package = await self.find(package_id)
+        if package is None:
             raise NotFound("No such package.")
-        return Package.from_dict(json.loads(raw))
+        return package
+
+    async def find(self, package_id: str) -> Package | None:
+        raw = await self.redis.get(keys.package(package_id))
+        return Package.from_dict(json.loads(raw)) if raw is not None else None
+
+    async def load_many(self, package_ids: list[str]) -> dict[str, Package]:
+        """The packages that exist among `package_ids`, in one round trip."""
+        if not package_ids:
+            return {}
+        raws = await self.redis.mget([keys.package(i) for i in package_ids])
+        return {i: Package.from_dict(json.loads(raw)) for i, raw in zip(package_ids, raws, strict=True) if raw is not None}
+
+    # -- sight (stops the SMS fallback) --------------------------------------------------------
+
+    async def mark_seen(self, package_id: str, provider_id: str) -> bool:
+        """Record the first sight of a package by any user of a matched provider."""
+        if not await self.redis.hexists(keys.package_matches(package_id), provider_id):
+            return False
+        return bool(await self.redis.hsetnx(keys.package_seen(package_id), provider_id, str(time.time())))
+
+    async def seen_by(self, package_id: str, provider_id: str) -> bool:
+        return bool(await self.redis.hexists(keys.package_seen(package_id), provider_id))
 
     async def match_of(self, package_id: str, provider_id: str) -> Match | None:
         raw = await self.redis.hget(keys.package_matches(package_id), provider_id)

@@ -18,10 +18,17 @@ from redis.asyncio import Redis
 
 import geo
 from config import keys
+from core import iso, new_id
 from matcher.areas import AreaStore
 from matcher.errors import NotFound
 from matcher.model import (
-    CLIENT_GROUPS, CQC_RATINGS, PROVIDER_STATUSES, SERVICE_TYPES, SPECIALISMS, TIERS, Provider, iso, new_id,
+    CLIENT_GROUPS,
+    CQC_RATINGS,
+    PROVIDER_STATUSES,
+    SERVICE_TYPES,
+    SPECIALISMS,
+    TIERS,
+    Provider,
 )
 from matcher.validate import FieldErrors
 

@@ -18,10 +18,10 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from config import Settings, keys
-from matcher.model import Package, parse_iso
+from core import Event, EventLog, parse_iso
+from matcher.model import Package
 from matcher.state import load_in
 from matcher.tx import transact
-from realtime.events import Event, EventLog
 
 log = logging.getLogger("matcher.reminders")
 JOB_NAME = "deadline_reminder"

@@ -31,10 +31,9 @@ from typing import Any, Mapping
 from redis.asyncio import Redis
 
 from config import keys
+from core import Event, iso, parse_iso, parse_moment
 from matcher.errors import Invalid
-from matcher.model import URGENCIES, iso, parse_iso
-from matcher.when import parse_moment
-from realtime.events import Event
+from matcher.model import URGENCIES
 
 DEFAULT_DAYS = 30
 PAGE = 200

@@ -31,6 +31,12 @@ def provider_view(package: Package, match: Match | None) -> dict[str, Any]:
     return view
 
 
+def offer_summary(package: Package) -> dict[str, Any]:
+    """A package beside a provider's own offer: what any matched provider may see."""
+    return {"id": package.id, "status": package.status, "urgency": package.urgency, "district": package.district,
+            "sector": package.sector, "hours_per_week": package.hours_per_week, "start_date": package.start_date}
+
+
 def awarded_view(package: Package, match: Match | None) -> dict[str, Any]:
     """The winner needs the address to start care."""
     return {**broker_view(package), **provider_view(package, match), **_full_only(package)}

@@ -1,5 +1,14 @@
 """Email and SMS notifications: planned from the event stream, delivered exactly once."""
 
+from notifier import jobs
+from notifier.consumer import ensure_group as ensure_consumer_group
+from notifier.devbox import DevOutbox
 from notifier.errors import NotifierError, PermanentError, TransientError
+from notifier.outbox import Outbox
+from notifier.receipts import Receipts
+from notifier.runtime import STATUS_PATH, Notifier
 
-__all__ = ["NotifierError", "PermanentError", "TransientError"]
+__all__ = [
+    "STATUS_PATH", "DevOutbox", "Notifier", "NotifierError", "Outbox", "PermanentError", "Receipts", "TransientError",
+    "ensure_consumer_group", "jobs",
+]

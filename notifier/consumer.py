@@ -18,8 +18,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from config import keys
+from core import Event
 from notifier.planner import Planner
-from realtime.events import Event
 
 log = logging.getLogger("notifier.consumer")
 BATCH = 200  # entries per read: bounds what one consumer holds unacknowledged

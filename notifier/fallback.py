@@ -8,30 +8,25 @@ preferences already sent an SMS for this match gets no second one.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
-from redis.asyncio import Redis
-
-from config import keys
-from matcher.model import Package
+from core import Event
+from matcher import PackageStore
 from notifier.planner import Planner, plan_for_user
-from realtime.events import Event
 
 
 class FallbackCheck:
-    def __init__(self, redis: Redis, planner: Planner) -> None:
-        self.redis = redis
+    def __init__(self, packages: PackageStore, planner: Planner) -> None:
+        self.packages = packages
         self.planner = planner
 
     async def run(self, package_id: str, provider_id: str) -> str:
-        raw = await self.redis.get(keys.package(package_id))
-        if raw is None:
+        package = await self.packages.find(package_id)
+        if package is None:
             return "gone"
-        package = Package.from_dict(json.loads(raw))
         if package.status != "live":
             return "closed"
-        if await self.redis.hexists(keys.package_seen(package_id), provider_id):
+        if await self.packages.seen_by(package_id, provider_id):
             return "seen"
         event = Event(type="package.matched", package_id=package_id, audience=[provider_id],
                       data={"provider_id": provider_id, "fallback": True})

@@ -1,6 +1,6 @@
 """The notifier's arq jobs and the worker start/stop hooks that own its tasks.
 
-Only this module touches arq's ctx; matcher/worker.py lists FUNCTIONS and calls start/stop.
+Only this module touches arq's ctx; worker/settings.py lists FUNCTIONS and calls start/stop.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from typing import Any
 
 from arq import Retry, func
 
-from config import Settings
-from matcher.service import Brokerage
 from notifier.runtime import DELIVER_JOB, FALLBACK_JOB, Notifier
 
 CTX_KEY = "notifier"
@@ -36,8 +34,7 @@ FUNCTIONS = [
 ]
 
 
-async def start(ctx: dict[str, Any], settings: Settings, service: Brokerage) -> None:
-    notifier = Notifier.open(settings, service)
+async def start(ctx: dict[str, Any], notifier: Notifier) -> None:
     ctx[CTX_KEY] = notifier
     notifier.start()
 

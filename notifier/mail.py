@@ -13,7 +13,7 @@ from email.utils import formatdate
 
 import aiosmtplib
 
-from config.settings import Smtp
+from config import Smtp
 from notifier.errors import PermanentError, TransientError
 from notifier.render import Email
 

@@ -18,9 +18,8 @@ from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from config import keys
-from matcher.model import iso
+from core import Event, EventLog, iso
 from notifier.model import FAILED, RANK, SENDING, SENT, TERMINAL, Notification
-from realtime.events import Event, EventLog
 
 _CREATE = """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end

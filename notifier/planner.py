@@ -7,21 +7,17 @@ again.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
-from redis.asyncio import Redis
-
 from accounts import AccountStore, User
-from config import keys
-from matcher.model import Package, iso
+from core import Event, iso
+from matcher import Package, PackageStore
 from notifier import rules
 from notifier.model import Notification, notification_id
 from notifier.outbox import Outbox
-from realtime.events import Event
 
 log = logging.getLogger("notifier.planner")
 # (notification id, not before epoch): puts the delivery job on the queue.
@@ -31,10 +27,10 @@ ArmFallback = Callable[[str, str], Awaitable[None]]
 
 
 class Planner:
-    def __init__(self, redis: Redis, accounts: AccountStore, outbox: Outbox, enqueue: Enqueue,
+    def __init__(self, accounts: AccountStore, packages: PackageStore, outbox: Outbox, enqueue: Enqueue,
                  arm_fallback: ArmFallback, grace_s: float) -> None:
-        self.redis = redis
         self.accounts = accounts
+        self.packages = packages
         self.outbox = outbox
         self.enqueue = enqueue
         self.arm_fallback = arm_fallback
@@ -49,13 +45,12 @@ class Planner:
         # Once per batch: a burst of matches shares one read of each team.
         team = await self.teams({p for e in wanted for p in e.audience})
         brokers = await self.accounts.users_with_role("broker") if any(e.type in rules.BROKER_EVENTS for e in wanted) else []
-        packages: dict[str, Package | None] = {}
+        # One read of every package the batch names.
+        packages = await self.packages.load_many(list(dict.fromkeys(e.package_id or "" for e in wanted)))
         queued = 0
         for event in wanted:
             pid = event.package_id or ""
-            if pid not in packages:
-                packages[pid] = await self._package(pid)
-            package = packages[pid]
+            package = packages.get(pid)
             if package is None:
                 continue
             now = datetime.now(timezone.utc)
@@ -82,10 +77,6 @@ class Planner:
 
     async def teams(self, provider_ids: set[str]) -> dict[str, list[User]]:
         return {pid: await self.accounts.users_of_provider(pid) for pid in provider_ids}
-
-    async def _package(self, package_id: str) -> Package | None:
-        raw = await self.redis.get(keys.package(package_id))
-        return Package.from_dict(json.loads(raw)) if raw else None
 
 
 def context_of(event: Event, package: Package) -> dict[str, Any]:

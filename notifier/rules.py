@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from accounts.store import DEFAULT_CHANNELS, effective_preferences
+from accounts import DEFAULT_CHANNELS, effective_preferences
 from notifier.quiet import quiet_until
 
 # Events that reach provider users by email/SMS (the socket carries them regardless).

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from arq.connections import ArqRedis
+from redis.asyncio import Redis
 
+from accounts import AccountStore
 from config import Settings, keys
-from matcher.service import Brokerage
+from core import EventLog
+from matcher import PackageStore
 from notifier.consumer import EventConsumer
 from notifier.delivery import Deliverer, EmailSender, RetryPolicy, SmsSender
 from notifier.devbox import DevEmailSender, DevOutbox, DevSmsSender
@@ -59,15 +62,15 @@ class Notifier:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
-    def open(cls, settings: Settings, service: Brokerage, policy: RetryPolicy | None = None) -> Notifier:
+    def open(cls, settings: Settings, *, redis: Redis, arq: ArqRedis, events: EventLog, accounts: AccountStore,
+             packages: PackageStore, policy: RetryPolicy | None = None) -> Notifier:
         policy = policy or RetryPolicy()
-        outbox = Outbox(service.redis, service.events)
-        dev = DevOutbox(service.redis)
+        outbox = Outbox(redis, events)
+        dev = DevOutbox(redis)
         renderer = Renderer(settings.public_url, settings.deadline_s)
         callback = settings.public_url + STATUS_PATH if settings.twilio.account_sid else None
-        deliverer = Deliverer(outbox, service.accounts, renderer, email_sender(settings, dev), sms_sender(settings, dev),
+        deliverer = Deliverer(outbox, accounts, renderer, email_sender(settings, dev), sms_sender(settings, dev),
                               settings.smtp.mail_from, callback, policy)
-        arq = service.arq
 
         async def enqueue(notification_id: str, not_before: float) -> None:
             defer = datetime.fromtimestamp(not_before, timezone.utc) if not_before > time.time() else None
@@ -77,10 +80,10 @@ class Notifier:
             await arq.enqueue_job(FALLBACK_JOB, package_id, provider_id, _job_id=keys.fallback_job_id(package_id, provider_id),
                                   _defer_by=settings.sms_fallback_s)
 
-        planner = Planner(service.redis, service.accounts, outbox, enqueue, arm_fallback, policy.grace_s)
+        planner = Planner(accounts, packages, outbox, enqueue, arm_fallback, policy.grace_s)
         name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         return cls(settings=settings, arq=arq, outbox=outbox, deliverer=deliverer, planner=planner,
-                   fallback=FallbackCheck(service.redis, planner), consumer=EventConsumer(service.redis, planner, name),
+                   fallback=FallbackCheck(packages, planner), consumer=EventConsumer(redis, planner, name),
                    policy=policy)
 
     def start(self) -> None:

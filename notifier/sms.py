@@ -18,7 +18,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from config.settings import Twilio
+from config import Twilio
 from notifier.errors import PermanentError, TransientError
 
 log = logging.getLogger("notifier.sms")

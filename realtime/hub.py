@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from config import keys
-from realtime.events import Event
+from core import Event
 
 log = logging.getLogger("realtime.hub")
 BLOCK_MS = 5000

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from accounts import AccountStore, User
-from accounts.store import token_hash
-from config import keys
-from realtime.events import EventLog
+from accounts import AccountStore, User, token_hash
+from core import EventLog
+from matcher import PackageStore
 from realtime.hub import CLOSE_REVOKED, Hub, message, stream_id
 
 REPLAY_PAGE = 500
@@ -23,13 +21,14 @@ class Feed:
     """One socket's session. It remembers the id of the last event sent, so replay and the
     live tail (subscribed before replay starts) never overlap or leave a gap."""
 
-    __slots__ = ("websocket", "user", "hub", "events", "subscriber", "last_sent", "lock")
+    __slots__ = ("websocket", "user", "hub", "events", "packages", "subscriber", "last_sent", "lock")
 
-    def __init__(self, websocket: WebSocket, user: User, token: str, hub: Hub, events: EventLog) -> None:
+    def __init__(self, websocket: WebSocket, user: User, token: str, hub: Hub, events: EventLog, packages: PackageStore) -> None:
         self.websocket = websocket
         self.user = user
         self.hub = hub
         self.events = events
+        self.packages = packages
         self.subscriber = hub.subscriber(user.id, user.is_broker, user.provider_id, token_hash(token))
         self.last_sent = (0, 0)
         self.lock = asyncio.Lock()
@@ -100,7 +99,8 @@ class Feed:
             if msg.get("type") == "resume" and isinstance(msg.get("after"), str):
                 await self.replay(msg["after"])
             elif msg.get("type") == "seen" and isinstance(msg.get("package_id"), str):
-                await record_seen(accounts, self.user, msg["package_id"])
+                if self.user.provider_id:
+                    await self.packages.mark_seen(msg["package_id"], self.user.provider_id)
             elif msg.get("type") == "ping":
                 await self.websocket.send_text(json.dumps({"type": "pong"}))
 
@@ -133,15 +133,6 @@ class Feed:
             raise receiver.exception()  # type: ignore[misc]
 
 
-async def record_seen(accounts: AccountStore, user: User, package_id: str) -> None:
-    """First sight of a package by any user of a matched provider (stops the SMS fallback)."""
-    if not user.provider_id:
-        return
-    redis = accounts.redis
-    if await redis.hexists(keys.package_matches(package_id), user.provider_id):
-        await redis.hsetnx(keys.package_seen(package_id), user.provider_id, str(time.time()))
-
-
 async def endpoint(websocket: WebSocket) -> None:
     state: Any = websocket.state
     accounts: AccountStore = state.brokerage.accounts
@@ -152,7 +143,7 @@ async def endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_REVOKED, reason="sign in first")
         return
     hub: Hub = state.hub
-    feed = Feed(websocket, user, token, hub, state.brokerage.events)
+    feed = Feed(websocket, user, token, hub, state.brokerage.events, state.brokerage.packages)
     try:
         await feed.run(accounts, websocket.query_params.get("after"))
     except WebSocketDisconnect:

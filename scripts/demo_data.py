@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from matcher.service import Brokerage
+from service import Brokerage
 
 AREAS = {
     "Stevenage": ["SG1", "SG2"],

@@ -12,8 +12,8 @@ import time
 
 from config import Settings
 from config.redis import redis_url
-from matcher.service import Brokerage
 from scripts import demo_data
+from service import Brokerage
 
 SEEDED = "hb:demo:seeded"
 
@@ -38,7 +38,7 @@ def main() -> None:
     env = {**base_env, "REDIS_URL": url}
     procs = [
         subprocess.Popen([sys.executable, "-m", "web.main"], env=env),
-        subprocess.Popen([sys.executable, "-m", "arq", "matcher.worker.WorkerSettings"], env=env),
+        subprocess.Popen([sys.executable, "-m", "worker"], env=env),
     ]
     print(f"\nHome care brokerage demo on http://127.0.0.1:{settings.port}  (Redis: {url}, RELEASE={settings.release})")
     if logins:

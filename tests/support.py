@@ -120,7 +120,7 @@ class Service:
         n = len(self.worker_procs)
         with open(self.logs / f"worker{n}.log", "ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "arq", "matcher.worker.WorkerSettings"], cwd=ROOT, env=self.environment(),
+                [sys.executable, "-m", "worker"], cwd=ROOT, env=self.environment(),
                 stdout=log, stderr=subprocess.STDOUT,
             )
         self.worker_procs.append(proc)

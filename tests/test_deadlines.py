@@ -26,7 +26,7 @@ async def terminal_events(world: World, package_id: str) -> list[str]:
 
 
 async def test_red_without_offers_becomes_unplaced(world: World) -> None:
-    from matcher.model import parse_iso
+    from core import parse_iso
 
     package = await world.post(urgency="red")
     assert (await world.broker("GET", f"/api/packages/{package['id']}", expect=200))["status"] == "live"
@@ -52,7 +52,7 @@ async def test_red_with_an_offer_awaits_award_and_can_still_be_awarded(world: Wo
 
 
 async def test_amber_deadline_is_a_day_away(world: World) -> None:
-    from matcher.model import parse_iso
+    from core import parse_iso
 
     package = await world.post(urgency="amber")
     assert abs(parse_iso(package["deadline"]) - time.time() - 86400) < 60

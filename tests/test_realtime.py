@@ -186,7 +186,7 @@ async def test_a_stalled_consumer_is_cut_off_and_can_resume(redis_server) -> Non
 
     import redis.asyncio as aioredis
 
-    from realtime.events import Event, EventLog
+    from core.events import Event, EventLog
     from tests.conftest import login
     from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, Service
 

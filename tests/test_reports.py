@@ -12,8 +12,8 @@ import httpx
 import redis
 
 from config import keys
-from matcher.model import iso, parse_iso
-from realtime.events import Event
+from core import iso, parse_iso
+from core.events import Event
 from tests.conftest import World
 from tests.test_deadlines import wait_status
 

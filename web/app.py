@@ -16,14 +16,22 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 import geo
+from accounts import AccountError
 from config import Settings
-from matcher.errors import BrokerageError
-from matcher.service import Brokerage
-from realtime import socket
-from realtime.hub import Hub
+from matcher import BrokerageError
+from realtime import Hub, socket_endpoint
+from service import Brokerage
 from web import (
-    metrics, pages, routes_accounts, routes_availability, routes_directory, routes_geo, routes_notify,
-    routes_offers, routes_packages, routes_reports,
+    metrics,
+    pages,
+    routes_accounts,
+    routes_availability,
+    routes_directory,
+    routes_geo,
+    routes_notify,
+    routes_offers,
+    routes_packages,
+    routes_reports,
 )
 from web.csrf import CSRFMiddleware
 from web.errors import error_body
@@ -50,7 +58,7 @@ async def readyz(request: Request) -> Response:
 
 
 async def on_brokerage_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, BrokerageError)
+    assert isinstance(exc, (BrokerageError, AccountError))
     return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_code=exc.status, headers=getattr(exc, "headers", None))
 
 
@@ -90,7 +98,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics.endpoint),
-        WebSocketRoute("/ws", socket.endpoint),
+        WebSocketRoute("/ws", socket_endpoint),
         *routes_accounts.routes,
         *routes_directory.routes,
         *routes_packages.routes,
@@ -103,6 +111,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         BrokerageError: on_brokerage_error,
+        AccountError: on_brokerage_error,
         HTTPException: on_http_error,
         Exception: on_unexpected,
     })

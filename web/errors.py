@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matcher.errors import BrokerageError
+from matcher import BrokerageError
 
 
 class HttpError(BrokerageError):

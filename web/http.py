@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from accounts import User
-from matcher.packages import Reader
-from matcher.service import Brokerage
+from matcher import Reader
+from service import Brokerage
 from web.errors import HttpError, not_logged_in
 
 MAX_BODY = 1_000_000

@@ -7,8 +7,7 @@ import sys
 
 import uvicorn
 
-from config import ConfigError, Settings
-from config.redis import redis_url
+from config import ConfigError, Settings, redis_url
 from web.app import create_app
 
 

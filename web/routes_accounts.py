@@ -10,9 +10,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from accounts import CHANNELS, ROLES
-from matcher.validate import FieldErrors
-from web.ratelimit import check_login_rate
+from matcher import FieldErrors
 from web.http import bearer_token, brokerage, current_user, json_body, no_content, ok
+from web.ratelimit import check_login_rate
 
 MIN_PASSWORD = 12
 

@@ -7,8 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from matcher.availability import parse_district
-from matcher.availability_match import ordered_matches
+from matcher import ordered_matches, parse_district
 from web.http import brokerage, current_user, json_body, no_content, ok
 
 

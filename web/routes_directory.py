@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from matcher.errors import NotFound
+from matcher import NotFound
 from web.http import brokerage, current_user, json_body, ok
 
 

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import geo
-from matcher.errors import NotFound
+from matcher import NotFound
 from web.http import brokerage, current_user, ok
 
 

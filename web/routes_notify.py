@@ -9,11 +9,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from matcher.errors import Invalid
-from notifier.devbox import DevOutbox
-from notifier.outbox import Outbox
-from notifier.receipts import Receipts
-from notifier.runtime import STATUS_PATH
+from matcher import Invalid
+from notifier import STATUS_PATH, DevOutbox, Outbox, Receipts
 from web.errors import HttpError
 from web.http import brokerage, current_user, ok
 

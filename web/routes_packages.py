@@ -6,10 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from matcher.errors import Invalid
-from matcher.model import PACKAGE_STATUSES, URGENCIES
-from matcher.views import broker_view
-from realtime.socket import record_seen
+from matcher import PACKAGE_STATUSES, URGENCIES, Invalid, broker_view
 from web.http import brokerage, current_user, json_body, ok, reader
 
 
@@ -45,7 +42,8 @@ async def get_package(request: Request) -> Response:
     service = brokerage(request)
     package_id = request.path_params["package_id"]
     view = await service.packages.view(package_id, reader(user))
-    await record_seen(service.accounts, user, package_id)
+    if user.provider_id:
+        await service.packages.mark_seen(package_id, user.provider_id)
     return ok(view)
 
 

@@ -6,8 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from matcher.errors import Invalid
-from matcher.reports import Reports, parse_range, to_csv
+from matcher import Invalid, Reports, parse_range, to_csv
 from web.http import brokerage, current_user, ok
 
 FORMATS = ("json", "csv")

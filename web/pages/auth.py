@@ -8,9 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from matcher.errors import BrokerageError
-from web.ratelimit import check_login_rate
+from accounts import AccountError
+from matcher import BrokerageError
 from web.pages.render import SESSION_COOKIE, guarded, home_of, page, page_user, redirect
+from web.ratelimit import check_login_rate
 
 MESSAGES = {
     "invalid_credentials": "Enter a correct email address and password. After {attempts} wrong attempts the account is locked for a while.",
@@ -57,7 +58,7 @@ async def login(request: Request) -> Response:
         try:
             await check_login_rate(request, service.redis, service.settings.login_rate_per_min)
             token, user = await service.accounts.login(email, password)
-        except BrokerageError as exc:
+        except (BrokerageError, AccountError) as exc:
             errors["form"] = MESSAGES[exc.code].format(attempts=attempts) if exc.code in MESSAGES else exc.message
             return page(request, "login.html", None, status=exc.status, next=target or "", errors=errors, email=email,
                         code=exc.code, lockout_attempts=attempts)

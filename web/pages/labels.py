@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matcher.model import BANDS, CLIENT_GROUPS, DAYS, SERVICE_TYPES, SPECIALISMS
+from matcher import BANDS, CLIENT_GROUPS, DAYS, SERVICE_TYPES, SPECIALISMS
 
 BAND_TIMES = {"morning": "07:00–10:00", "lunch": "11:30–14:00", "tea": "16:00–18:30", "bed": "19:00–22:00", "night": "22:00–07:00"}
 DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))

@@ -1,5 +1,6 @@
-"""Moments given by clients as an ISO date or an ISO datetime (availability's valid_until,
-reports' from/to): one parser so both read "2026-11-30" the same way."""
+"""Time as the contract writes it: ISO 8601 UTC instants, and moments given by clients as an
+ISO date or datetime (availability's valid_until, reports' from/to), one parser so both read
+"2026-11-30" the same way."""
 
 from __future__ import annotations
 
@@ -7,6 +8,14 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def parse_moment(value: object, *, day_end: bool) -> float:

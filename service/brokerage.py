@@ -1,4 +1,8 @@
-"""The brokerage's parts wired together once, for the web process and the worker alike."""
+"""The brokerage's parts wired together once, for the web process and the worker alike.
+
+This is the composition root: it stands above every domain package (it opens the notifier's
+consumer group, which the matcher must not know of) and below the process entry points.
+Nothing here runs at import; `Brokerage.open` connects when a process starts."""
 
 from __future__ import annotations
 
@@ -10,18 +14,20 @@ from redis.asyncio import Redis
 
 import geo
 from accounts import AccountStore
-from config import Settings
-from config.redis import arq_settings, connect, redis_url
-from matcher import deadlines
-from matcher.areas import AreaStore
-from matcher.availability import AvailabilityStore
-from matcher.availability_match import AvailabilityDesk
-from matcher.offers import OfferBook
-from matcher.model import Package
-from matcher.packages import PackageStore
-from matcher.providers import ProviderStore
-from notifier import consumer as notify_consumer
-from realtime.events import EventLog
+from config import Settings, arq_settings, connect, redis_url
+from core import EventLog
+from matcher import (
+    AreaStore,
+    AvailabilityDesk,
+    AvailabilityStore,
+    DeadlineKeeper,
+    OfferBook,
+    Package,
+    PackageStore,
+    ProviderStore,
+    schedule_window,
+)
+from notifier import ensure_consumer_group
 
 
 @dataclass
@@ -36,14 +42,14 @@ class Brokerage:
     providers: ProviderStore
     packages: PackageStore
     offers: OfferBook
-    deadlines: deadlines.DeadlineKeeper
+    deadlines: DeadlineKeeper
     availability: AvailabilityDesk
 
     @classmethod
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
         url = redis_url(settings)
         redis = connect(url)
-        await notify_consumer.ensure_group(redis)
+        await ensure_consumer_group(redis)
         arq = await create_pool(arq_settings(url))
         postcodes = postcodes or geo.PostcodeIndex.load(settings.geo_cache_dir)
         events = EventLog(redis, settings.event_retention_s)
@@ -51,7 +57,7 @@ class Brokerage:
         providers = ProviderStore(redis, postcodes, areas)
 
         async def schedule(package: Package) -> None:
-            await deadlines.schedule_window(arq, settings, package)
+            await schedule_window(arq, settings, package)
 
         slots = AvailabilityStore(redis, postcodes, events)
         packages = PackageStore(redis, settings, postcodes, areas, providers, events, schedule, availability=slots.fitting)
@@ -59,7 +65,7 @@ class Brokerage:
             settings=settings, redis=redis, arq=arq, postcodes=postcodes, events=events,
             accounts=AccountStore(redis, settings), areas=areas, providers=providers, packages=packages,
             offers=OfferBook(redis, settings, packages, providers, events),
-            deadlines=deadlines.DeadlineKeeper(packages, arq),
+            deadlines=DeadlineKeeper(packages, arq),
             availability=AvailabilityDesk(slots, packages),
         )
 

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from config import keys
-from matcher.model import iso
+from core.time import iso
 
 SYSTEM = "system"
 

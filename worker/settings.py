@@ -1,7 +1,8 @@
-"""The arq worker (`worker` in the Procfile): response deadlines and their backstops.
+"""The arq worker (`worker` in the Procfile): response deadlines, reminders and notifications.
 
-Run with `arq matcher.worker.WorkerSettings`. Settings are read from the environment here,
-once, as arq reads its class attributes at start.
+`python -m worker` reads the settings, finds Redis (starting the embedded one if REDIS_URL is
+unset) and runs these functions; importing this module starts nothing. The settings reach
+the start hook through arq's ctx, as arq builds the worker from this class's attributes.
 """
 
 from __future__ import annotations
@@ -12,37 +13,24 @@ from typing import Any
 from arq import Retry, cron
 
 from config import Settings
-from config.redis import arq_settings, redis_url
-from matcher import deadlines, reminders
-from matcher.service import Brokerage
+from matcher import Reminders, TooEarly
+from notifier import Notifier
 from notifier import jobs as notify_jobs
+from service import Brokerage
 
-log = logging.getLogger("matcher.worker")
-SETTINGS = Settings.from_env()
-
-
-def _configure_logging() -> None:
-    # arq's CLI applies its own logging config, which disables loggers created before it.
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    for name in ("matcher", "notifier", "realtime"):
-        logger = logging.getLogger(name)
-        logger.disabled = False
-        logger.setLevel(logging.INFO)
-        if not logger.handlers:
-            logger.addHandler(handler)
-            logger.propagate = False
-    for name in list(logging.root.manager.loggerDict):
-        if name.startswith(("matcher.", "notifier.", "realtime.")):
-            logging.getLogger(name).disabled = False
+log = logging.getLogger("worker")
+SETTINGS_KEY = "settings"
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    _configure_logging()
-    service = await Brokerage.open(SETTINGS)
+    settings: Settings = ctx.get(SETTINGS_KEY) or Settings.from_env()
+    service = await Brokerage.open(settings)
     ctx["brokerage"] = service
-    ctx["reminders"] = reminders.Reminders(service.redis, service.events)
-    await notify_jobs.start(ctx, SETTINGS, service)
+    ctx["reminders"] = Reminders(service.redis, service.events)
+    await notify_jobs.start(ctx, Notifier.open(
+        settings, redis=service.redis, arq=service.arq, events=service.events, accounts=service.accounts,
+        packages=service.packages,
+    ))
     open_windows = await service.deadlines.reconcile()
     closed = await service.deadlines.sweep()
     log.info("worker ready: %d open windows reconciled, %d overdue closed", open_windows, closed)
@@ -59,7 +47,7 @@ async def package_deadline(ctx: dict[str, Any], package_id: str, wave: int) -> s
     service: Brokerage = ctx["brokerage"]
     try:
         return await service.deadlines.expire(package_id, wave)
-    except deadlines.TooEarly as early:
+    except TooEarly as early:
         raise Retry(defer=early.remaining_s + 0.01) from early
 
 
@@ -74,11 +62,11 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
+    # Names match matcher.deadlines.JOB_NAME and matcher.reminders.JOB_NAME, which enqueue them.
     functions = [package_deadline, deadline_reminder, *notify_jobs.FUNCTIONS]
     cron_jobs = [cron(sweep_deadlines, second=30, unique=True, run_at_startup=False)]
     on_startup = startup
     on_shutdown = shutdown
-    redis_settings = arq_settings(redis_url(SETTINGS))
     job_timeout = 60
     # Jobs wait on SMTP and Twilio round trips, not on the CPU: run many at once.
     max_jobs = 50
@@ -88,4 +76,4 @@ class WorkerSettings:
     handle_signals = True
 
 
-__all__ = ["WorkerSettings", "deadlines"]
+__all__ = ["SETTINGS_KEY", "WorkerSettings"]
