@@ -54,6 +54,8 @@ class Settings:
     public_url: str = "http://localhost:8000"
     geo_cache: Path | None = None
     ws_send_queue: int = 1000
+    ws_buffer_bytes: int = 1 << 20
+    realtime_port: int = 8001
     login_rate_per_min: int = 60
     session_ttl_s: int = 14 * 86400
     event_retention_s: int = 8 * 86400
@@ -108,6 +110,8 @@ class Settings:
             public_url=(env.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
             login_rate_per_min=read("LOGIN_RATE_PER_MIN", 60, _positive_int),
             ws_send_queue=read("WS_SEND_QUEUE", 1000, _positive_int),
+            ws_buffer_bytes=read("WS_BUFFER_BYTES", 1 << 20, _positive_int),
+            realtime_port=read("REALTIME_PORT", 8001, _port),
             geo_cache=Path(env["GEO_CACHE_DIR"]).resolve() if env.get("GEO_CACHE_DIR") else None,
         )
 

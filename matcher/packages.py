@@ -34,6 +34,7 @@ from matcher.model import (
     Package,
 )
 from matcher.providers import ProviderStore
+from matcher.sight import Sightings
 from matcher.tx import transact
 from matcher.validate import FieldErrors, check_choices, check_number
 
@@ -70,6 +71,7 @@ class PackageStore:
         self.events = events
         self.schedule = schedule
         self.availability = availability
+        self.sightings = Sightings(redis)
 
     # -- posting -----------------------------------------------------------------------------
 
@@ -196,13 +198,10 @@ class PackageStore:
     # -- sight (stops the SMS fallback) --------------------------------------------------------
 
     async def mark_seen(self, package_id: str, provider_id: str) -> bool:
-        """Record the first sight of a package by any user of a matched provider."""
-        if not await self.redis.hexists(keys.package_matches(package_id), provider_id):
-            return False
-        return bool(await self.redis.hsetnx(keys.package_seen(package_id), provider_id, str(time.time())))
+        return await self.sightings.mark_seen(package_id, provider_id)
 
     async def seen_by(self, package_id: str, provider_id: str) -> bool:
-        return bool(await self.redis.hexists(keys.package_seen(package_id), provider_id))
+        return await self.sightings.seen_by(package_id, provider_id)
 
     async def match_of(self, package_id: str, provider_id: str) -> Match | None:
         raw = await self.redis.hget(keys.package_matches(package_id), provider_id)

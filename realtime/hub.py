@@ -1,8 +1,6 @@
-"""One reader per process tails the event stream and fans each event out to the sockets
-of this process: no per-socket Redis reads, one serialisation per event and audience.
-
-A second task listens for revoked sessions so a signed-out token's sockets close at once,
-on whichever process holds them."""
+"""The web process's fan-out: the stream tail (realtime.tail) hands each event to the
+sockets of this process: no per-socket Redis reads, one serialisation per event and
+audience. A revoked session's sockets close at once, on whichever process holds them."""
 
 from __future__ import annotations
 
@@ -13,13 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from config import keys
 from core import Event
+from realtime.tail import StreamTail
 
 log = logging.getLogger("realtime.hub")
-BLOCK_MS = 5000
 CLOSE_REVOKED = 4401
 CLOSE_TOO_SLOW = 4408
 
@@ -101,16 +97,16 @@ def stream_id(text: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-class Hub:
+class Hub(StreamTail):
+    """The web process's fan-out: each socket has a mailbox and a task pumping it."""
+
     def __init__(self, redis: Redis, send_queue: int) -> None:
-        self.redis = redis
+        super().__init__(redis)
         self.send_queue = send_queue
         self.subscribers: set[Subscriber] = set()
         # Who gets a provider's events, so a fan-out visits its audience, not every socket.
         self.brokers: set[Subscriber] = set()
         self.by_provider: dict[str, set[Subscriber]] = {}
-        self.last_id = "$"
-        self.dispatched = 0
 
     def subscriber(self, user_id: str, is_broker: bool, provider_id: str | None, token_hash: str) -> Subscriber:
         sub = Subscriber(user_id, is_broker, provider_id, token_hash, self.send_queue)
@@ -131,26 +127,7 @@ class Hub:
                 if not group:
                     del self.by_provider[subscriber.provider_id]
 
-    async def start_position(self) -> None:
-        entries = await self.redis.xrevrange(keys.EVENTS, count=1)
-        self.last_id = entries[0][0] if entries else "0-0"
-
-    async def run(self) -> None:
-        await self.start_position()
-        while True:
-            try:
-                batches = await self.redis.xread({keys.EVENTS: self.last_id}, block=BLOCK_MS, count=500)
-            except (RedisError, OSError) as exc:
-                log.warning("event stream read failed (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(1)
-                continue
-            for _stream, entries in batches:
-                for entry_id, raw in entries:
-                    self.last_id = entry_id
-                    self.dispatch(Event.from_entry(entry_id, raw))
-
     def dispatch(self, event: Event) -> None:
-        self.dispatched += 1
         if self.brokers:
             self._deliver(event, list(self.brokers), message(event, for_broker=True))
         audience = [s for provider_id in dict.fromkeys(event.audience) for s in self.by_provider.get(provider_id, ())]
@@ -162,18 +139,6 @@ class Hub:
         for subscriber in subscribers:
             if not subscriber.put(event.id, text):
                 subscriber.close(CLOSE_TOO_SLOW, "too far behind; reconnect with ?after=<last event id>")
-
-    async def watch_revocations(self) -> None:
-        while True:
-            try:
-                async with self.redis.pubsub() as pubsub:
-                    await pubsub.subscribe(keys.REVOKED_SESSIONS)
-                    async for item in pubsub.listen():
-                        if item.get("type") == "message":
-                            self.revoke(str(item["data"]))
-            except (RedisError, OSError) as exc:
-                log.warning("revocation listener failed (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(1)
 
     def revoke(self, token_hash: str) -> None:
         for subscriber in list(self.subscribers):

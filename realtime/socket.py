@@ -11,9 +11,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from accounts import AccountStore, User, token_hash
 from core import EventLog
 from matcher import PackageStore
-from realtime.hub import CLOSE_REVOKED, Hub, message, stream_id
+from realtime.hub import CLOSE_REVOKED, Hub, stream_id
+from realtime.replay import BAD_AFTER, parse_event_id, replay
 
-REPLAY_PAGE = 500
 CLOSE_TIMEOUT_S = 5.0
 
 
@@ -41,29 +41,18 @@ class Feed:
         await self.websocket.send_text(text)
 
     async def replay(self, after: str) -> None:
-        try:
-            stream_id(after)
-        except ValueError:
-            await self.websocket.send_text(json.dumps({"type": "error", "data": {"message": "after must be an event id like 1700000000000-0"}}))
+        if parse_event_id(after) is None:
+            # A bad id is the client's mistake: say so and keep the socket.
+            await self.websocket.send_text(BAD_AFTER)
             return
         async with self.lock:
-            oldest = await self.events.oldest_id()
-            if oldest is not None and after not in ("0", "0-0") and stream_id(after) < stream_id(oldest):
-                # What the client missed may have been trimmed: say so rather than skip silently.
-                await self.websocket.send_text(json.dumps({
-                    "type": "resync", "at": None,
-                    "data": {"recovered": False, "oldest_id": oldest,
-                             "reason": "events after that id are no longer kept; reload your state"},
-                }))
-            cursor = after
-            while True:
-                page = await self.events.after(cursor, REPLAY_PAGE)
-                for event in page:
-                    if self.subscriber.wants(event):
-                        await self.send(event.id, message(event, for_broker=self.user.is_broker))
-                if len(page) < REPLAY_PAGE:
-                    break
-                cursor = page[-1].id
+            await replay(self.events, after, self.subscriber.wants, self.user.is_broker, self._send_replayed)
+
+    async def _send_replayed(self, event_id: str, text: str) -> None:
+        if event_id:
+            await self.send(event_id, text)
+        else:  # a notice, not an event
+            await self.websocket.send_text(text)
 
     async def pump(self, receiver: asyncio.Task[None]) -> None:
         """Send what the hub queues until the receiver ends; once the subscriber is stopped,

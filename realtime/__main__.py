@@ -1,0 +1,79 @@
+"""`python -m realtime`: the `realtime` process of the Procfile, serving `/ws` alone.
+
+A proxy routes `/ws` here and everything else to `web` (README: Production). Without this
+process `web` serves `/ws` itself, so the demo stays one command."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+from websockets.asyncio.server import serve
+from websockets.http11 import Request, Response
+
+from accounts import AccountStore
+from config import ConfigError, Settings, redis_target
+from core import EventLog
+from matcher import Sightings
+from realtime.server import Broadcaster, RealtimeServer
+
+log = logging.getLogger("realtime")
+# Clients send only small control messages (seen, resume, ping).
+MAX_CLIENT_MESSAGE = 64 * 1024
+
+
+def health(connection: object, request: Request) -> Response | None:
+    if urlsplit(request.path).path == "/healthz":
+        return connection.respond(HTTPStatus.OK, "ok\n")  # type: ignore[attr-defined]
+    return None
+
+
+async def run(settings: Settings, host: str) -> None:
+    redis = redis_target(settings).connect()
+    broadcaster = Broadcaster(redis, max_buffer_bytes=settings.ws_buffer_bytes, backlog_limit=settings.ws_send_queue)
+    server = RealtimeServer(AccountStore(redis, settings), EventLog(redis, settings.event_retention_s),
+                            Sightings(redis), broadcaster)
+    await broadcaster.start_position()
+    tasks = [asyncio.create_task(broadcaster.run(), name="event-reader"),
+             asyncio.create_task(broadcaster.watch_revocations(), name="revocation-listener")]
+    public = urlsplit(settings.public_url)
+    # A browser's Origin must be the service's own; other clients send none.
+    origins = [f"{public.scheme}://{public.netloc}", None]
+    stop = asyncio.get_running_loop().create_future()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
+    try:
+        async with serve(server.handle, host, settings.realtime_port, origins=origins, process_request=health,
+                         compression=None, max_size=MAX_CLIENT_MESSAGE, ping_interval=20, ping_timeout=20):
+            log.info("realtime ready on %s:%d", host, settings.realtime_port)
+            await stop
+    finally:
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await redis.aclose()
+
+
+def main() -> None:
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        sys.exit(f"configuration error: {exc}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host = "0.0.0.0" if "--public" in sys.argv else "127.0.0.1"
+    try:
+        import uvloop
+    except ImportError:  # uvloop comes with uvicorn[standard]; the server runs without it too
+        asyncio.run(run(settings, host))
+    else:
+        uvloop.run(run(settings, host))
+
+
+if __name__ == "__main__":
+    main()

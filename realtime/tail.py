@@ -1,0 +1,62 @@
+"""One reader per process tails the event stream, and one listener hears revoked sessions;
+what a process does with each event or revocation is its subclass's business (the web
+process's `Hub` queues to per-socket pumps, the realtime process's `Broadcaster` writes
+straight to the sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from config import keys
+from core import Event
+
+log = logging.getLogger("realtime.tail")
+BLOCK_MS = 5000
+
+
+class StreamTail:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.last_id = "$"
+        self.dispatched = 0
+
+    def dispatch(self, event: Event) -> None:
+        raise NotImplementedError
+
+    def revoke(self, token_hash: str) -> None:
+        raise NotImplementedError
+
+    async def start_position(self) -> None:
+        entries = await self.redis.xrevrange(keys.EVENTS, count=1)
+        self.last_id = entries[0][0] if entries else "0-0"
+
+    async def run(self) -> None:
+        await self.start_position()
+        while True:
+            try:
+                batches = await self.redis.xread({keys.EVENTS: self.last_id}, block=BLOCK_MS, count=500)
+            except (RedisError, OSError) as exc:
+                log.warning("event stream read failed (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(1)
+                continue
+            for _stream, entries in batches:
+                for entry_id, raw in entries:
+                    self.last_id = entry_id
+                    self.dispatched += 1
+                    self.dispatch(Event.from_entry(entry_id, raw))
+
+    async def watch_revocations(self) -> None:
+        while True:
+            try:
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(keys.REVOKED_SESSIONS)
+                    async for item in pubsub.listen():
+                        if item.get("type") == "message":
+                            self.revoke(str(item["data"]))
+            except (RedisError, OSError) as exc:
+                log.warning("revocation listener failed (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(1)
