@@ -2,7 +2,10 @@
 Redis key names, and the connection to the service's Redis."""
 
 from config import keys
-from config.redis import arq_settings, connect, redis_url
+from config.redis import RedisTarget, arq_settings, connect, redis_target, redis_url
 from config.settings import ConfigError, Settings, Smtp, Twilio
 
-__all__ = ["ConfigError", "Settings", "Smtp", "Twilio", "arq_settings", "connect", "keys", "redis_url"]
+__all__ = [
+    "ConfigError", "RedisTarget", "Settings", "Smtp", "Twilio", "arq_settings", "connect", "keys", "redis_target",
+    "redis_url",
+]

@@ -83,6 +83,8 @@ def provider_awards(provider_id: str) -> str:
 
 
 # Packages and offers
+# Written before WAIT so the WAIT covers every earlier commit (config.redis.Durability).
+REPLICATION_MARK = PREFIX + "replication-mark"
 PACKAGES = PREFIX + "packages"  # zset package id -> posted epoch
 DEADLINES = PREFIX + "deadlines"  # zset package id -> current window's deadline epoch (open windows only)
 

@@ -59,6 +59,10 @@ class Settings:
     login_rate_per_min: int = 60
     session_ttl_s: int = 14 * 86400
     event_retention_s: int = 8 * 86400
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_master_name: str = "mymaster"
+    redis_wait_replicas: int = 0
+    redis_wait_ms: int = 500
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +117,10 @@ class Settings:
             ws_buffer_bytes=read("WS_BUFFER_BYTES", 1 << 20, _positive_int),
             realtime_port=read("REALTIME_PORT", 8001, _port),
             geo_cache=Path(env["GEO_CACHE_DIR"]).resolve() if env.get("GEO_CACHE_DIR") else None,
+            redis_sentinels=read("REDIS_SENTINELS", (), _host_ports),
+            redis_master_name=env.get("REDIS_MASTER_NAME") or "mymaster",
+            redis_wait_replicas=read("REDIS_WAIT_REPLICAS", 0, _count),
+            redis_wait_ms=read("REDIS_WAIT_MS", 500, _positive_int),
         )
 
     def window_s(self, urgency: str) -> int:
@@ -145,6 +153,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _count(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be a whole number, 0 or more")
+    return value
+
+
 def _positive_float(raw: str) -> float:
     value = float(raw)
     if not math.isfinite(value) or value <= 0:
@@ -164,6 +179,17 @@ def _port(raw: str) -> int:
     if not 0 < value < 65536:
         raise ValueError("must be a port number 1-65535")
     return value
+
+
+def _host_ports(raw: str) -> tuple[tuple[str, int], ...]:
+    """`host:port,host:port` (REDIS_SENTINELS)."""
+    out = []
+    for item in raw.split(","):
+        host, sep, port = item.strip().rpartition(":")
+        if not sep or not host:
+            raise ValueError(f"{item.strip()!r} must be host:port")
+        out.append((host.strip("[]"), _port(port)))
+    return tuple(out)
 
 
 def _bool(raw: str) -> bool:

@@ -8,6 +8,7 @@ sees the new state.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from typing import Awaitable, Callable, TypeVar
 
@@ -18,6 +19,7 @@ from redis.exceptions import WatchError
 from matcher.errors import BrokerageError, Conflict
 
 T = TypeVar("T")
+log = logging.getLogger("matcher.tx")
 MAX_TRIES = 200
 
 
@@ -33,12 +35,27 @@ async def transact(redis: Redis, keys: list[str], body: Callable[[Pipeline], Awa
                     await _confirm_snapshot(pipe)
                     raise
                 await pipe.execute()
-                return result
+                break
             except WatchError:
                 await pipe.reset()
                 # Spread retries so contenders do not collide again in lockstep.
                 await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
-    raise Conflict("The record is changing too fast; try again.", code="busy")
+        else:
+            raise Conflict("The record is changing too fast; try again.", code="busy")
+    await _replicated(redis)
+    return result
+
+
+async def _replicated(redis: Redis) -> None:
+    """With REDIS_WAIT_REPLICAS set, a change is acknowledged only once replicas hold it, so
+    a failover cannot lose it (config.redis.Durability)."""
+    durability = getattr(redis, "durability", None)
+    if durability is None or durability.replicas <= 0:
+        return
+    acknowledged = await durability.settle(redis)
+    if acknowledged < durability.replicas:
+        log.warning("a change is on the primary but only %d of %d replicas acknowledged it in %d ms",
+                    acknowledged, durability.replicas, durability.timeout_ms)
 
 
 async def _confirm_snapshot(pipe: Pipeline) -> None:

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 import geo
 from accounts import AccountStore
-from config import Settings, arq_settings, connect, redis_url
+from config import Settings, redis_target
 from core import EventLog
 from matcher import (
     AreaStore,
@@ -47,10 +47,10 @@ class Brokerage:
 
     @classmethod
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
-        url = redis_url(settings)
-        redis = connect(url)
+        target = redis_target(settings)
+        redis = target.connect()
         await ensure_consumer_group(redis)
-        arq = await create_pool(arq_settings(url))
+        arq = await create_pool(target.arq_settings())
         postcodes = postcodes or geo.PostcodeIndex.load(settings.geo_cache_dir)
         events = EventLog(redis, settings.event_retention_s)
         areas = AreaStore(redis, postcodes)

@@ -7,7 +7,7 @@ import sys
 
 import uvicorn
 
-from config import ConfigError, Settings, redis_url
+from config import ConfigError, Settings, redis_target
 from web.app import create_app
 
 
@@ -15,7 +15,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
-        redis_url(settings)  # start the embedded Redis now, so a failure stops us here
+        redis_target(settings)  # start the embedded Redis now, so a failure stops us here
     except ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
     host = "0.0.0.0" if "--public" in sys.argv else "127.0.0.1"

@@ -11,7 +11,7 @@ import sys
 
 from arq.worker import run_worker
 
-from config import ConfigError, Settings, arq_settings, redis_url
+from config import ConfigError, Settings, redis_target
 from worker.settings import SETTINGS_KEY, WorkerSettings
 
 
@@ -21,7 +21,7 @@ def main() -> None:
     except ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    run_worker(WorkerSettings, redis_settings=arq_settings(redis_url(settings)), ctx={SETTINGS_KEY: settings})  # type: ignore[arg-type]
+    run_worker(WorkerSettings, redis_settings=redis_target(settings).arq_settings(), ctx={SETTINGS_KEY: settings})  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
