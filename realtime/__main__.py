@@ -25,6 +25,8 @@ from realtime.server import Broadcaster, RealtimeServer
 log = logging.getLogger("realtime")
 # Clients send only small control messages (seen, resume, ping).
 MAX_CLIENT_MESSAGE = 64 * 1024
+# A socket cut off for being too slow still reads what was sent before its close frame.
+CLOSE_TIMEOUT_S = 60
 
 
 def health(connection: object, request: Request) -> Response | None:
@@ -49,7 +51,8 @@ async def run(settings: Settings, host: str) -> None:
         asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
     try:
         async with serve(server.handle, host, settings.realtime_port, origins=origins, process_request=health,
-                         compression=None, max_size=MAX_CLIENT_MESSAGE, ping_interval=20, ping_timeout=20):
+                         compression=None, max_size=MAX_CLIENT_MESSAGE, ping_interval=20, ping_timeout=20,
+                         close_timeout=CLOSE_TIMEOUT_S):
             log.info("realtime ready on %s:%d", host, settings.realtime_port)
             await stop
     finally:

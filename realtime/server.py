@@ -15,8 +15,10 @@ backlog is flushed, in one synchronous step.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import socket
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, urlsplit
@@ -35,6 +37,7 @@ from realtime.tail import StreamTail
 
 log = logging.getLogger("realtime.server")
 TOO_SLOW = "too far behind; reconnect with ?after=<last event id>"
+KERNEL_SEND_BUFFER = 64 * 1024
 
 
 @dataclass(eq=False, slots=True)
@@ -87,7 +90,7 @@ class Broadcaster(StreamTail):
         data = text.encode()
         position = parse_event_id(event.id) or (0, 0)
         live = []
-        for sock in sockets:
+        for sock in list(sockets):  # a slow socket leaves these sets as it is closed
             if sock.backlog is not None:
                 if len(sock.backlog) >= self.backlog_limit:
                     self.close(sock, CLOSE_TOO_SLOW, TOO_SLOW)
@@ -148,6 +151,7 @@ class RealtimeServer:
         if user is None or token is None:
             await connection.close(CLOSE_REVOKED, "sign in first")
             return
+        _bound_kernel_buffer(connection)
         sock = LiveSocket(connection, user, token_hash(token))
         self.broadcaster.add(sock)
         try:
@@ -192,6 +196,16 @@ class RealtimeServer:
             await self.sightings.mark_seen(msg["package_id"], sock.user.provider_id)
         elif kind == "ping":
             await sock.connection.send(json.dumps({"type": "pong"}))
+
+
+def _bound_kernel_buffer(connection: ServerConnection) -> None:
+    """Cap the kernel's send buffer for this socket. Left alone, Linux grows it to megabytes
+    on a fast link, so a stalled client would hold that much memory and be noticed late;
+    capped, what a socket may fall behind is the buffer limit plus this."""
+    raw = connection.transport.get_extra_info("socket")
+    if raw is not None:
+        with contextlib.suppress(OSError):
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, KERNEL_SEND_BUFFER)
 
 
 def _cookie(header: str | None, name: str) -> str | None:

@@ -35,7 +35,10 @@ class StreamTail:
         self.last_id = entries[0][0] if entries else "0-0"
 
     async def run(self) -> None:
-        await self.start_position()
+        # Where start_position() left off if it ran before the server took connections:
+        # a second look would skip what was appended in between.
+        if self.last_id == "$":
+            await self.start_position()
         while True:
             try:
                 batches = await self.redis.xread({keys.EVENTS: self.last_id}, block=BLOCK_MS, count=500)

@@ -83,6 +83,10 @@ class Service:
     web_procs: list[subprocess.Popen] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
     worker_procs: list[subprocess.Popen] = field(default_factory=list)
+    realtime_procs: list[subprocess.Popen] = field(default_factory=list)
+    realtime_ports: list[int] = field(default_factory=list)
+    # Which process serves the sockets of ws_url(): "web" (its own /ws) or "realtime".
+    ws_route: str = "web"
 
     def environment(self) -> dict[str, str]:
         return {
@@ -116,6 +120,35 @@ class Service:
         wait_for(lambda: _ready(port, proc), f"web process on {port} (log: {self.logs})")
         return port
 
+    def start_realtime(self, port: int | None = None) -> int:
+        port = port or free_port()
+        n = len(self.realtime_procs)
+        with open(self.logs / f"realtime{n}.log", "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "realtime"], cwd=ROOT, env={**self.environment(), "REALTIME_PORT": str(port)},
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        self.realtime_procs.append(proc)
+        self.realtime_ports.append(port)
+        wait_for(lambda: _healthy(port, proc), f"realtime process on {port} (log: {self.logs})")
+        return port
+
+    def kill_ws_process(self, n: int, sig: int = signal.SIGKILL) -> None:
+        """Kill the process serving ws_url(n)."""
+        procs = self.realtime_procs if self.ws_route == "realtime" else self.web_procs
+        procs[n].send_signal(sig)
+        procs[n].wait(10)
+
+    def restart_ws_process(self, n: int) -> None:
+        """Start again, on the same port, the process serving ws_url(n) that was killed."""
+        procs, ports = (self.realtime_procs, self.realtime_ports) if self.ws_route == "realtime" else (self.web_procs, self.ports)
+        port = ports.pop(n)
+        procs.pop(n)
+        (self.start_realtime if self.ws_route == "realtime" else self.start_web)(port)
+        # start_* appends: put it back in its place.
+        procs.insert(n, procs.pop())
+        ports.insert(n, ports.pop())
+
     def start_worker(self) -> subprocess.Popen:
         n = len(self.worker_procs)
         with open(self.logs / f"worker{n}.log", "ab") as log:
@@ -144,18 +177,31 @@ class Service:
         return f"http://127.0.0.1:{self.ports[n]}"
 
     def ws_url(self, n: int = 0) -> str:
+        if self.ws_route == "realtime":
+            while len(self.realtime_procs) <= n:
+                self.start_realtime()
+            return f"ws://127.0.0.1:{self.realtime_ports[n]}/ws"
         return f"ws://127.0.0.1:{self.ports[n]}/ws"
 
     def stop(self) -> None:
-        for proc in [*self.web_procs, *self.worker_procs]:
+        for proc in [*self.web_procs, *self.worker_procs, *self.realtime_procs]:
             if proc.poll() is None:
                 proc.terminate()
-        for proc in [*self.web_procs, *self.worker_procs]:
+        for proc in [*self.web_procs, *self.worker_procs, *self.realtime_procs]:
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
+
+
+def _healthy(port: int, proc: subprocess.Popen) -> bool:
+    if proc.poll() is not None:
+        raise RuntimeError(f"realtime process exited with {proc.returncode}")
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _ready(port: int, proc: subprocess.Popen) -> bool:

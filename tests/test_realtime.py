@@ -13,6 +13,15 @@ from tests.conftest import World
 from tests.support import Service
 
 
+@pytest.fixture(autouse=True, params=["web", "realtime"])
+def ws_route(request, service: Service):
+    """Every test here runs against both servers of /ws: the web process's own, and the
+    realtime process (websockets' server) that production runs for many sockets."""
+    service.ws_route = request.param
+    yield request.param
+    service.ws_route = "web"
+
+
 async def collect(ws, until: str | None = None, timeout: float = 5.0, count: int | None = None) -> list[dict]:
     got: list[dict] = []
     try:
@@ -144,13 +153,11 @@ async def test_resume_across_a_killed_web_process(world: World, two_webs: Servic
     async with websockets.connect(f"{two_webs.ws_url(1)}?token={token}") as ws:
         await world.post()
         last = (await collect(ws, until="package.matched"))[-1]["id"]
-        two_webs.kill_web(1, signal.SIGKILL)
+        two_webs.kill_ws_process(1, signal.SIGKILL)
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 10)
     missed = [await world.post() for _ in range(2)]
-    port = two_webs.ports.pop(1)
-    two_webs.web_procs.pop(1)
-    two_webs.start_web(port)
+    two_webs.restart_ws_process(1)
     async with websockets.connect(f"{two_webs.ws_url(1)}?token={token}&after={last}") as ws:
         replayed = await collect(ws, count=2)
     assert [e["data"]["package"]["id"] for e in replayed] == [p["id"] for p in missed]
@@ -181,7 +188,7 @@ async def test_signing_out_closes_that_tokens_sockets(world: World) -> None:
     await second.aclose()
 
 
-async def test_a_stalled_consumer_is_cut_off_and_can_resume(redis_server) -> None:
+async def test_a_stalled_consumer_is_cut_off_and_can_resume(redis_server, ws_route: str) -> None:
     import socket as sockets
 
     import redis.asyncio as aioredis
@@ -192,10 +199,10 @@ async def test_a_stalled_consumer_is_cut_off_and_can_resume(redis_server) -> Non
 
     store = aioredis.from_url(redis_server.url(7), decode_responses=True)
     await store.flushdb()
-    svc = Service(redis_server.url(7), env={"WS_SEND_QUEUE": "20"}).start()
+    svc = Service(redis_server.url(7), env={"WS_SEND_QUEUE": "20", "WS_BUFFER_BYTES": "65536"}, ws_route=ws_route).start()
     try:
         admin = await login(svc.url(), ADMIN_EMAIL, ADMIN_PASSWORD)
-        raw = sockets.create_connection(("127.0.0.1", svc.ports[0]))
+        raw = sockets.create_connection(("127.0.0.1", int(svc.ws_url().split(":")[2].split("/")[0])))
         raw.setsockopt(sockets.SOL_SOCKET, sockets.SO_RCVBUF, 4096)
         # max_queue=1: the client stops reading from the socket, as a phone in a tunnel would.
         slow = await websockets.connect(f"{svc.ws_url()}?token={admin.token}", sock=raw, max_queue=1)
@@ -208,6 +215,7 @@ async def test_a_stalled_consumer_is_cut_off_and_can_resume(redis_server) -> Non
         with pytest.raises(ConnectionClosed) as closed:
             while True:
                 seen.append(json.loads(await asyncio.wait_for(slow.recv(), 15)))
+        assert closed.value.rcvd is not None, f"closed without a close frame after {len(seen)} events: {closed.value!r}"
         assert closed.value.rcvd.code == 4408
         assert len(seen) < 4000  # it was cut off before the end
         async with websockets.connect(f"{svc.ws_url()}?token={admin.token}&after={seen[-1]['id']}") as ws:
