@@ -12,7 +12,7 @@ import httpx
 import websockets
 
 from tests.conftest import World
-from tests.test_realtime import replayed
+from tests.test_realtime import read_replay
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
@@ -187,7 +187,7 @@ async def test_provider_eligible_but_not_matched_gets_the_package_when_it_posts(
 
 async def _global_events(world: World) -> list[dict]:
     async with websockets.connect(f"{world.service.ws_url()}?token={world.broker.token}&after=0") as ws:
-        return await replayed(ws)
+        return await read_replay(ws)
 
 
 async def collect_until(ws: Any, done: Callable[[list[dict]], bool], timeout: float = 20) -> list[dict]:

@@ -17,7 +17,7 @@ from tests.waits import WaitTimeout
 async def collect(ws, until: str | None = None, timeout: float = 5.0, count: int | None = None) -> list[dict]:
     """Read messages until one of type `until` arrives, or `count` of them; raise if that
     does not happen within `timeout`. (To show a message is NOT sent, wait for one that must
-    come after it: see `replayed` and the marker packages below.)"""
+    come after it: see `read_replay` and the marker packages below.)"""
     if until is None and count is None:
         raise ValueError("collect needs `until` or `count`: listening for a while proves nothing")
     got: list[dict] = []
@@ -34,7 +34,7 @@ async def collect(ws, until: str | None = None, timeout: float = 5.0, count: int
         raise WaitTimeout(f"socket: {want} not received within {timeout:g}s; got {[m.get('type') for m in got]}") from None
 
 
-async def replayed(ws, timeout: float = 10.0) -> list[dict]:
+async def read_replay(ws, timeout: float = 10.0) -> list[dict]:
     """Everything the server replays on connect (`after=`) or after a `resume`: it reads the
     socket's next message only once the replay is sent, so the answer to a ping ends it."""
     await ws.send(json.dumps({"type": "ping"}))
@@ -154,21 +154,23 @@ async def test_worker_events_reach_sockets(world: World) -> None:
     assert events[-1]["data"] == {"package_id": package["id"], "reason": "deadline"}
 
 
-async def test_resume_across_a_killed_web_process(world: World, two_webs: Service) -> None:
+async def test_resume_across_a_killed_web_process(own_world: World) -> None:
     import signal
 
+    world, service = own_world, own_world.service
+    service.start_web()
     token = world.users["Alpha Care"].token
-    async with websockets.connect(f"{two_webs.ws_url(1)}?token={token}") as ws:
+    async with websockets.connect(f"{service.ws_url(1)}?token={token}") as ws:
         await world.post()
         last = (await collect(ws, until="package.matched"))[-1]["id"]
-        two_webs.kill_web(1, signal.SIGKILL)
+        service.kill_web(1, signal.SIGKILL)
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 10)
     missed = [await world.post() for _ in range(2)]
-    port = two_webs.ports.pop(1)
-    two_webs.web_procs.pop(1)
-    two_webs.start_web(port)
-    async with websockets.connect(f"{two_webs.ws_url(1)}?token={token}&after={last}") as ws:
+    port = service.ports.pop(1)
+    service.web_procs.pop(1)
+    service.start_web(port)
+    async with websockets.connect(f"{service.ws_url(1)}?token={token}&after={last}") as ws:
         replayed = await collect(ws, count=2)
     assert [e["data"]["package"]["id"] for e in replayed] == [p["id"] for p in missed]
 
@@ -177,7 +179,7 @@ async def test_after_older_than_kept_gets_an_explicit_resync(world: World) -> No
     await world.post()
     async with websockets.connect(f"{world.service.ws_url()}?token={world.broker.token}&after=1-0") as ws:
         first = json.loads(await ws.recv())
-        rest = await replayed(ws)
+        rest = await read_replay(ws)
     assert first["type"] == "resync" and first["data"]["recovered"] is False
     assert rest and rest[0]["type"] == "package.posted"  # what is still kept follows
 
