@@ -13,6 +13,7 @@ import websockets
 
 from tests.conftest import World
 from tests.test_realtime import read_replay
+from tests.waits import WaitTimeout
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
@@ -192,7 +193,10 @@ async def _global_events(world: World) -> list[dict]:
 
 async def collect_until(ws: Any, done: Callable[[list[dict]], bool], timeout: float = 20) -> list[dict]:
     got: list[dict] = []
-    async with asyncio.timeout(timeout):
-        while not done(got):
-            got.append(json.loads(await ws.recv()))
+    try:
+        async with asyncio.timeout(timeout):
+            while not done(got):
+                got.append(json.loads(await ws.recv()))
+    except TimeoutError:
+        raise WaitTimeout(f"socket: the awaited messages did not arrive within {timeout:g}s; got {[m.get('type') for m in got]}") from None
     return got
