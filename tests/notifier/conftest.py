@@ -70,7 +70,11 @@ class world_on:
             # As on a new deployment, where the first process to open creates the group: the
             # worker's consumer reads on from it (or, if it saw the group vanish first,
             # re-creates it from the start of the stream), so no event of the world is missed.
-            r.xgroup_create(keys.EVENTS, keys.NOTIFY_GROUP, id="0", mkstream=True)
+            try:
+                r.xgroup_create(keys.EVENTS, keys.NOTIFY_GROUP, id="0", mkstream=True)
+            except redis.ResponseError as exc:  # the consumer was first: just as good
+                if "BUSYGROUP" not in str(exc):
+                    raise
         await bootstrap_admin(self.service)
         self.smtp.clear()
         self.twilio.clear()
