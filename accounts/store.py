@@ -77,7 +77,8 @@ class AccountStore:
     def __init__(self, redis: Redis, settings: Settings) -> None:
         self.redis = redis
         self.settings = settings
-        self.hasher = PasswordHasher()
+        self.hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib,
+                                     parallelism=settings.argon2_parallelism)
         # Verified against when the email is unknown, so both paths cost the same time.
         self._decoy_hash = self.hasher.hash(secrets.token_hex(16))
 

@@ -63,6 +63,11 @@ class Settings:
     redis_master_name: str = "mymaster"
     redis_wait_replicas: int = 0
     redis_wait_ms: int = 500
+    # Argon2id cost of new password hashes (argon2-cffi's RFC 9106 low-memory profile).
+    # Only tests lower it: a hash records its own cost, so any cost still verifies.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -121,6 +126,8 @@ class Settings:
             redis_master_name=env.get("REDIS_MASTER_NAME") or "mymaster",
             redis_wait_replicas=read("REDIS_WAIT_REPLICAS", 0, _count),
             redis_wait_ms=read("REDIS_WAIT_MS", 500, _positive_int),
+            argon2_time_cost=read("ARGON2_TIME_COST", 3, _positive_int),
+            argon2_memory_kib=read("ARGON2_MEMORY_KIB", 65536, _argon2_memory),
         )
 
     def window_s(self, urgency: str) -> int:
@@ -164,6 +171,14 @@ def _positive_float(raw: str) -> float:
     value = float(raw)
     if not math.isfinite(value) or value <= 0:
         raise ValueError("must be a number above 0")
+    return value
+
+
+def _argon2_memory(raw: str) -> int:
+    value = int(raw)
+    # Argon2 needs 8 KiB per lane (4 lanes); past 4 GiB one sign-in could exhaust the host.
+    if not 32 <= value <= 4 * 1024 * 1024:
+        raise ValueError("must be a whole number of KiB from 32 to 4194304")
     return value
 
 

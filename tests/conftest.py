@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
@@ -28,6 +28,24 @@ def service(redis_server: RedisServer) -> Iterator[Service]:
     svc = Service(redis_server.url(0), env=SERVICE_ENV).start()
     yield svc
     svc.stop()
+
+
+@pytest.fixture
+def own_service() -> Iterator[Callable[..., Service]]:
+    """Starts a service of the test's own (its own Redis server, web and worker processes),
+    for a test that kills processes: the session's service never depends on what ran before."""
+    started: list[tuple[RedisServer, Service]] = []
+
+    def start(webs: int = 1, workers: int = 1) -> Service:
+        server = RedisServer()
+        svc = Service(server.url(0), env=SERVICE_ENV, webs=webs, workers=workers)
+        started.append((server, svc))
+        return svc.start()
+
+    yield start
+    for server, svc in reversed(started):
+        svc.stop()
+        server.stop()
 
 
 @pytest.fixture
@@ -149,6 +167,15 @@ class World:
 @pytest.fixture
 async def world(clean: Service) -> AsyncIterator[World]:
     w = await build_world(clean)
+    yield w
+    for client in w.clients:
+        await client.aclose()
+
+
+@pytest.fixture
+async def own_world(own_service: Callable[..., Service]) -> AsyncIterator[World]:
+    """The default world on a service of the test's own: for tests that kill or add processes."""
+    w = await build_world(own_service())
     yield w
     for client in w.clients:
         await client.aclose()

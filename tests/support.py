@@ -19,6 +19,9 @@ GEO_CACHE = ROOT / ".cache" / "geo"
 ADMIN_EMAIL = "admin@brokerage.test"
 ADMIN_PASSWORD = "admin-password-123"
 PASSWORD = "correct-horse-battery"
+# Every test service hashes passwords at a trivial Argon2 cost: at production cost the world
+# builder spent ~1.7 s per test hashing. tests/test_accounts.py checks the production default.
+CHEAP_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "64"}
 
 
 def free_port() -> int:
@@ -97,6 +100,7 @@ class Service:
             "ADMIN_EMAIL": ADMIN_EMAIL,
             "ADMIN_PASSWORD": ADMIN_PASSWORD,
             "PYTHONPATH": str(ROOT),
+            **CHEAP_HASHING,
             **self.env,
         }
 

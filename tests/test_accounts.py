@@ -167,3 +167,18 @@ async def test_sign_in_attempts_from_one_address_are_rate_limited(redis_server) 
     finally:
         await anon.aclose()
         svc.stop()
+
+
+def test_password_hash_cost_comes_from_settings() -> None:
+    """Production cost by default; the test services run a cheap one (tests/support.py)."""
+    from accounts import AccountStore
+    from config import Settings
+
+    production = AccountStore(None, Settings.from_env({}))  # type: ignore[arg-type]  # hashing needs no Redis
+    assert production._decoy_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    cheap = AccountStore(None, Settings.from_env({"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "64"}))  # type: ignore[arg-type]
+    stored = cheap.hasher.hash(PASSWORD)
+    assert stored.startswith("$argon2id$v=19$m=64,t=1,p=4$")
+    # A hash records its own cost: either store verifies the other's hashes.
+    assert production.hasher.verify(stored, PASSWORD)
+    assert cheap.hasher.verify(production.hasher.hash(PASSWORD), PASSWORD)

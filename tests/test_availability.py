@@ -12,7 +12,8 @@ import httpx
 import websockets
 
 from tests.conftest import World
-from tests.test_realtime import collect
+from tests.test_realtime import read_replay
+from tests.waits import WaitTimeout
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
@@ -155,7 +156,11 @@ async def test_posting_availability_brings_fitting_live_packages_at_once(world: 
     async with websockets.connect(f"{world.service.ws_url()}?token={alpha.token}") as ws:
         made = await alpha("POST", "/api/availability", slot(), expect=201)
         events = await collect_until(ws, lambda got: len(got) >= 1)
-        assert await collect(ws, timeout=1.5) == []  # nothing else: one message, not one per package
+        # Nothing else: one message, not one per package. A package posted after it reaches
+        # the socket after anything the availability brought.
+        marker = await world.post()
+        after = await collect_until(ws, lambda got: got[-1:] and got[-1]["type"] == "package.matched")
+        assert [(e["type"], e["data"]["package"]["id"]) for e in after] == [("package.matched", marker["id"])]
     assert made["packages"] == [fits["id"]]
     assert [(e["type"], e["data"]["package"]["id"], e["data"]["package"]["matched_availability"]) for e in events] == [
         ("package.matched", fits["id"], True)]
@@ -183,12 +188,15 @@ async def test_provider_eligible_but_not_matched_gets_the_package_when_it_posts(
 
 async def _global_events(world: World) -> list[dict]:
     async with websockets.connect(f"{world.service.ws_url()}?token={world.broker.token}&after=0") as ws:
-        return await collect(ws, timeout=2)
+        return await read_replay(ws)
 
 
 async def collect_until(ws: Any, done: Callable[[list[dict]], bool], timeout: float = 20) -> list[dict]:
     got: list[dict] = []
-    async with asyncio.timeout(timeout):
-        while not done(got):
-            got.append(json.loads(await ws.recv()))
+    try:
+        async with asyncio.timeout(timeout):
+            while not done(got):
+                got.append(json.loads(await ws.recv()))
+    except TimeoutError:
+        raise WaitTimeout(f"socket: the awaited messages did not arrive within {timeout:g}s; got {[m.get('type') for m in got]}") from None
     return got

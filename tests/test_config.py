@@ -15,12 +15,15 @@ def test_defaults_match_the_contract() -> None:
     assert (s.release, s.lockout_attempts, s.lockout_s) == ("all", 5, 900)
     assert (s.sms_fallback_s, s.reminder_at, s.public_url) == (900, 0.75, "http://localhost:8000")
     assert s.smtp.host is None and s.twilio.account_sid is None
+    assert (s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism) == (3, 65536, 4)
 
 
 def test_values_are_parsed() -> None:
     s = Settings.from_env({"DEADLINE_RED_S": "60", "PRICE_MIN": "20.5", "RELEASE": "tiered", "SMTP_STARTTLS": "false", "PUBLIC_URL": "https://x.test/"})
     assert s.window_s("red") == 60 and s.price_min == 20.5 and s.release == "tiered"
     assert s.smtp.starttls is False and s.public_url == "https://x.test"
+    cheap = Settings.from_env({"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "64"})
+    assert (cheap.argon2_time_cost, cheap.argon2_memory_kib) == (1, 64)
 
 
 @pytest.mark.parametrize("env, name", [
@@ -33,6 +36,9 @@ def test_values_are_parsed() -> None:
     ({"LOCKOUT_ATTEMPTS": "0"}, "LOCKOUT_ATTEMPTS"),
     ({"SMTP_STARTTLS": "perhaps"}, "SMTP_STARTTLS"),
     ({"ADMIN_EMAIL": "a@b.test"}, "ADMIN_PASSWORD"),
+    ({"ARGON2_TIME_COST": "0"}, "ARGON2_TIME_COST"),
+    ({"ARGON2_MEMORY_KIB": "16"}, "ARGON2_MEMORY_KIB"),
+    ({"ARGON2_MEMORY_KIB": "lots"}, "ARGON2_MEMORY_KIB"),
     ({"ADMIN_EMAIL": "a@b.test", "ADMIN_PASSWORD": "short"}, "ADMIN_PASSWORD"),
 ])
 def test_bad_values_name_the_variable(env: dict, name: str) -> None:

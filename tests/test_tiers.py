@@ -8,7 +8,7 @@ import websockets
 
 from tests.conftest import World
 from tests.test_availability import slot
-from tests.test_realtime import collect
+from tests.test_realtime import read_replay
 from tests.tiered import tiered, tiered_clean, tiered_service, wait_package  # noqa: F401 (fixtures)
 
 
@@ -68,7 +68,7 @@ async def test_waves_release_secondary_then_reserve_then_unplaced(tiered: World)
 
     # Beta's feed, replayed from the very start, begins at its own wave.
     async with websockets.connect(f"{w.service.ws_url()}?token={w.users['Beta Homecare'].token}&after=0") as ws:
-        seen = [e for e in await collect(ws, timeout=2) if e["type"] != "deadline.reminder"
+        seen = [e for e in await read_replay(ws) if e["type"] != "deadline.reminder"
                 and (e["data"].get("package_id") == pid or e["data"].get("package", {}).get("id") == pid)]
     assert [(e["type"], e["data"].get("package", {}).get("wave")) for e in seen] == [("package.matched", 2), ("package.closed", None)]
 

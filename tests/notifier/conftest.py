@@ -3,16 +3,18 @@ and a service (web + worker) whose email and SMS go to them, on its own Redis da
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, AsyncIterator, Iterator
 
 import pytest
 import redis
 
+from config import keys
 from tests.conftest import Api, World, login
 from tests.notifier.standins import SmtpSink, TwilioStandIn
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, RedisServer, Service
+from tests.waits import WaitTimeout, eventually
+
+__all__ = ["eventually", "notifications", "settled", "notify_env", "world_on", "bootstrap_admin", "email_of"]
 
 NOTIFY_DB = 1
 
@@ -65,8 +67,14 @@ class world_on:
             self.smtp.start()
         with redis.Redis.from_url(self.url) as r:
             r.flushdb()
-        # Let the worker's consumer notice the stream went away before the world's events arrive.
-        await asyncio.sleep(1.5)
+            # As on a new deployment, where the first process to open creates the group: the
+            # worker's consumer reads on from it (or, if it saw the group vanish first,
+            # re-creates it from the start of the stream), so no event of the world is missed.
+            try:
+                r.xgroup_create(keys.EVENTS, keys.NOTIFY_GROUP, id="0", mkstream=True)
+            except redis.ResponseError as exc:  # the consumer was first: just as good
+                if "BUSYGROUP" not in str(exc):
+                    raise
         await bootstrap_admin(self.service)
         self.smtp.clear()
         self.twilio.clear()
@@ -104,23 +112,20 @@ def email_of(api: Api) -> str:
     return str(api.user["email"])
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30.0, every: float = 0.2) -> Any:
-    """Poll until `check` returns something truthy; generous, as the machine is shared."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result or time.monotonic() > deadline:
-            return result
-        await asyncio.sleep(every)
-
-
 async def notifications(world: World, package_id: str) -> list[dict]:
     return await world.broker("GET", f"/api/notifications?package_id={package_id}", expect=200)
 
 
 async def settled(world: World, package_id: str, count: int, statuses: tuple[str, ...] = ("sent", "delivered", "failed"), timeout: float = 30.0) -> list[dict]:
-    async def check() -> list[dict] | None:
-        notes = await notifications(world, package_id)
-        return notes if len(notes) >= count and all(n["status"] in statuses for n in notes) else None
+    """Wait until the package has at least `count` notifications, all with an outcome;
+    raises (naming what it saw) if they never do. Callers assert the exact list."""
+    last: list[dict] = []
 
-    return await eventually(check, timeout) or await notifications(world, package_id)
+    async def check() -> list[dict] | None:
+        last[:] = await notifications(world, package_id)
+        return list(last) if len(last) >= count and all(n["status"] in statuses for n in last) else None
+
+    try:
+        return await eventually(check, f"{count} notifications of {package_id} with an outcome in {statuses}", timeout)
+    except WaitTimeout as exc:
+        raise WaitTimeout(f"{exc}; the package's notifications: {[(n['channel'], n['event'], n['status']) for n in last]}") from None

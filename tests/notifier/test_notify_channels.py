@@ -3,11 +3,11 @@ content, privacy, outcomes and reminders (SMTP: aiosmtpd; SMS: the Twilio stand-
 
 from __future__ import annotations
 
-import asyncio
-
+from config import keys
 from tests.conftest import World
 from tests.notifier.conftest import email_of, eventually, notifications, settled
 from tests.notifier.standins import SmtpSink, TwilioStandIn
+from tests.waits import EventLogReader
 
 PHONES = {"Alpha Care": "+447700900101", "Beta Homecare": "+447700900102", "Gamma Support": "+447700900103"}
 
@@ -50,16 +50,18 @@ async def test_amber_defaults_to_email_only_and_preferences_change_channels(noti
     beta = notify_world.users["Beta Homecare"]
     await beta("PUT", "/api/me/preferences", {"channels": {"amber": ["ws"]}}, expect=200)
     package = await notify_world.post(urgency="amber")
-    notes = await settled(notify_world, package["id"], 3)
-    by_user = {(n["user_id"], n["channel"]) for n in notes}
-    assert by_user == {(alpha.user["id"], "sms"), (notify_world.users["Gamma Support"].user["id"], "email")}
+    notes = await settled(notify_world, package["id"], 2)
+    by_user = sorted((n["user_id"], n["channel"]) for n in notes)
+    assert by_user == sorted([(alpha.user["id"], "sms"), (notify_world.users["Gamma Support"].user["id"], "email")])
     assert len(twilio.to(PHONES["Alpha Care"])) == 1 and smtp_sink.to(email_of(alpha)) == []
     assert twilio.to(PHONES["Gamma Support"]) == [] and len(smtp_sink.to(email_of(notify_world.users["Gamma Support"]))) == 1
     assert smtp_sink.to(email_of(beta)) == [] and twilio.to(PHONES["Beta Homecare"]) == []
     # The email override is used where the user wants email.
     await alpha("PUT", "/api/me/preferences", {"channels": {"green": ["email"]}}, expect=200)
     green = await notify_world.post(urgency="green")
-    await settled(notify_world, green["id"], 3)
+    notes = await settled(notify_world, green["id"], 3)
+    assert sorted((n["user_id"], n["channel"]) for n in notes if n["event"] == "package.matched") == sorted(
+        (api.user["id"], "email") for api in notify_world.users.values())
     assert len(smtp_sink.to("rota@alpha.test")) == 1
 
 
@@ -94,20 +96,22 @@ async def test_silent_providers_are_reminded_once_per_window(notify_world: World
     assert len(events) == 1
     assert events[0]["data"]["wave"] == 1 and events[0]["data"]["deadline"] == package["deadline"]
     gamma = email_of(notify_world.users["Gamma Support"])
-    assert await eventually(lambda: _async(any("Reminder" in m.subject for m in smtp_sink.to(gamma))), timeout=30)
-    await asyncio.sleep(3)
+
+    async def reminder_mail() -> bool:
+        return any("Reminder" in m.subject for m in smtp_sink.to(gamma))
+
+    await eventually(reminder_mail, "Gamma's reminder email", timeout=30)
+    async with EventLogReader(notify_world.service.redis_url) as log:
+        # Once per window: the reminder job has finished, and the window has ended (an offer
+        # is in, so it awaits award), so no later run of the job can remind again.
+        assert await log.job_finished(keys.reminder_job_id(package["id"], 1)) == 1
+        await log.wait_for_event("package.awaiting_award", package["id"])
     assert len(await reminded()) == 1
     reminders = [n for n in await notifications(notify_world, package["id"]) if n["event"] == "deadline.reminder"]
     assert {n["user_id"] for n in reminders} == {notify_world.users["Gamma Support"].user["id"]}
 
 
-async def _async(value: object) -> object:
-    return value
-
-
-async def test_brokers_are_alerted_by_email_when_a_package_goes_unplaced(notify_world: World, smtp_sink) -> None:
-    from tests.notifier.conftest import eventually
-
+async def test_brokers_are_alerted_by_email_when_a_package_goes_unplaced(notify_world: World, smtp_sink: SmtpSink) -> None:
     w = notify_world
     # Nobody covers HR1: the green window (8 s here) ends with no offers.
     package = await w.post(urgency="green", postcode="HR1 2AA")
@@ -118,6 +122,9 @@ async def test_brokers_are_alerted_by_email_when_a_package_goes_unplaced(notify_
 
     found = await eventually(alert, timeout=40)
     assert len(found) == 1
+    notes = await settled(w, package["id"], 1)
+    assert [(n["user_id"], n["event"], n["channel"], n["status"]) for n in notes] == [
+        (w.broker.user["id"], "package.unplaced", "email", "sent")]
     message = found[0]
     assert message.to == ["broker@council.test"]  # brokers, not the admin or providers
     body = message.part("plain")

@@ -7,11 +7,15 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from arq.jobs import JobStatus
 from twilio.request_validator import RequestValidator
+
+from config import keys
 
 from tests.conftest import World
 from tests.notifier.conftest import email_of, eventually, notifications, settled
 from tests.notifier.standins import SmtpSink, TwilioStandIn
+from tests.waits import EventLogReader
 
 PUBLIC = "https://brokerage.example.test"
 
@@ -103,10 +107,14 @@ async def test_quiet_hours_hold_amber_but_not_red(notify_world: World, smtp_sink
     await notify_world.users["Alpha Care"]("PUT", "/api/me/preferences", {"quiet_hours": quiet}, expect=200)
     amber = await notify_world.post(urgency="amber")
     red = await notify_world.post(urgency="red")
-    await settled(notify_world, red["id"], 2)
-    held = await eventually(lambda: notifications(notify_world, amber["id"]))
+    red_notes = await settled(notify_world, red["id"], 2)
+    assert sorted((n["channel"], n["status"]) for n in red_notes) == [("email", "sent"), ("sms", "sent")]
+    held = await settled(notify_world, amber["id"], 2, statuses=("queued",))
     assert sorted(n["channel"] for n in held) == ["email", "sms"]
     assert {n["status"] for n in held} == {"queued"} and {n["attempts"] for n in held} == {0}
+    async with EventLogReader(notify_world.service.redis_url) as log:
+        # Held, not merely late: each delivery job waits in arq's queue for the quiet hours' end.
+        assert {await log.job_status(keys.notify_job_id(n["id"])) for n in held} == {JobStatus.deferred}
     alpha = email_of(notify_world.users["Alpha Care"])
     assert [m.subject.startswith("[RED]") for m in smtp_sink.to(alpha)] == [True]
     assert len(twilio.to("+447700900204")) == 1

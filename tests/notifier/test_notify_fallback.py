@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import AsyncIterator, Iterator
 
 import pytest
+from arq.jobs import JobStatus
 
+from config import keys
 from tests.conftest import World
-from tests.notifier.conftest import eventually, notifications, notify_env, world_on
+from tests.notifier.conftest import eventually, notifications, notify_env, settled, world_on
 from tests.notifier.standins import SmtpSink, TwilioStandIn
 from tests.support import RedisServer, Service
+from tests.waits import EventLogReader
 
 FALLBACK_DB = 2
 
@@ -40,18 +43,34 @@ async def test_unseen_amber_is_texted_after_the_fallback_delay_and_seen_suppress
     assert [n["user_id"] for n in sms] == [fallback_world.users["Beta Homecare"].user["id"]]
     assert len(twilio.to("+447700900302")) == 1
     assert "AMBER - respond within 24 hours" in twilio.to("+447700900302")[0].body
-    # Alpha saw it, Gamma has no phone: neither is texted, however long we wait.
-    await eventually(lambda: _false(), timeout=3)
+    # Alpha saw it, Gamma has no phone: neither is texted. Each provider's fallback check
+    # has run and recorded its decision, so nothing more can come of it.
+    async with EventLogReader(fallback_world.service.redis_url) as log:
+        decided = {name: await log.job_finished(keys.fallback_job_id(package["id"], provider["id"]))
+                   for name, provider in fallback_world.providers.items()}
+    assert decided == {"Alpha Care": "seen", "Beta Homecare": "texted 1", "Gamma Support": "texted 0"}
     assert twilio.to("+447700900301") == []
     assert len([n for n in await notifications(fallback_world, package["id"]) if n["channel"] == "sms"]) == 1
 
 
 async def test_red_and_green_have_no_fallback(fallback_world: World, twilio: TwilioStandIn) -> None:
+    # Beta has a phone but wants red by email only; green goes by email by default.
     await fallback_world.users["Beta Homecare"]("PUT", "/api/me/preferences", {"phone": "+447700900303", "channels": {"red": ["ws", "email"]}}, expect=200)
     red = await fallback_world.post(urgency="red")
-    await eventually(lambda: _false(), timeout=4)
+    green = await fallback_world.post(urgency="green")
+    for package in (red, green):
+        notes = await settled(fallback_world, package["id"], 3)
+        assert [n["channel"] for n in notes if n["event"] == "package.matched"] == ["email"] * 3
+    async with EventLogReader(fallback_world.service.redis_url) as log:
+        # Once the notifier has planned every match, an armed fallback check would be queued.
+        await log.notifier_caught_up()
+        for package in (red, green):
+            for provider in fallback_world.providers.values():
+                assert await log.job_status(keys.fallback_job_id(package["id"], provider["id"])) == JobStatus.not_found
     assert twilio.to("+447700900303") == []
-    assert all(n["channel"] == "email" for n in await notifications(fallback_world, red["id"]))
+    for package in (red, green):  # (green's 8 s window may have ended: its outcome goes by email too)
+        notes = await notifications(fallback_world, package["id"])
+        assert len(notes) >= 3 and {n["channel"] for n in notes} == {"email"}
 
 
 async def test_dev_outbox_keeps_messages_when_nothing_is_configured(world: World) -> None:
@@ -70,7 +89,3 @@ async def test_dev_outbox_keeps_messages_when_nothing_is_configured(world: World
     assert page.status_code == 200 and "Dev outbox" in page.text and package["id"] in page.text
     as_json = await world.broker.raw("GET", "/dev/outbox", headers={"Accept": "application/json"})
     assert isinstance(as_json.json(), list)
-
-
-async def _false() -> bool:
-    return False

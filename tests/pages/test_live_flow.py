@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import SERVICE_ENV, World
-from tests.pages.conftest import Browsing, no_horizontal_scroll
+from tests.pages.conftest import Browsing, no_horizontal_scroll, shoot
 from tests.support import PASSWORD, RedisServer, Service
 
 ALPHA = "staff.2@alpha-care.test"
@@ -65,7 +65,9 @@ async def test_package_appears_live_offer_award(world: World, browsing: Browsing
     await board.locator('[data-field="reason"] .govuk-error-message').first.wait_for()
     await board.get_by_label("Reason for handing back").fill("Lost two carers on that round")
     await board.get_by_role("button", name="Hand package back").click()
-    await board.get_by_text("You handed this package back.").wait_for()
+    # (the same words go to the live region for screen readers: read the page's own notice)
+    await board.locator("#hand-back").get_by_text("You handed this package back.").wait_for()
+    await shoot(board, "provider-package-handed-back-375")
     history = await world.broker("GET", f"/api/packages/{posted['id']}/history", expect=200)
     handed = next(e for e in history if e["type"] == "package.handed_back")
     successor = await world.broker("GET", f"/api/packages/{handed['data']['new_package_id']}", expect=200)

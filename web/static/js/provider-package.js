@@ -11,6 +11,7 @@ const offerForm = document.getElementById("offer-form");
 const declineForm = document.getElementById("decline-form");
 const handBackForm = document.getElementById("hand-back-form");
 let current = null;
+let handedBack = false; // keep the confirmation in view once the page reloads the package
 
 function renderPackage(p) {
   const u = URGENCY[p.urgency];
@@ -67,7 +68,7 @@ async function load() {
   current = result.data;
   renderPackage(current);
   // Only the provider the package was awarded to gets the full view, postcode included.
-  document.getElementById("hand-back").hidden = !(current.status === "awarded" && current.postcode);
+  document.getElementById("hand-back").hidden = !handedBack && !(current.status === "awarded" && current.postcode);
   const offers = await api("GET", `/api/packages/${encodeURIComponent(id)}/offers`);
   renderOffers(offers.ok ? offers.data : []);
 }
@@ -119,6 +120,7 @@ handBackForm.addEventListener("submit", async (e) => {
   const result = await api("POST", `/api/packages/${encodeURIComponent(id)}/hand-back`, { reason });
   if (!result.ok) { showErrors(handBackForm, result.error); return; }
   clearErrors(handBackForm);
+  handedBack = true;
   document.getElementById("hand-back").replaceChildren(el("div", { class: "govuk-inset-text", text: "You handed this package back. It has been posted again, with your reason, to other providers." }));
   announce("You handed this package back.");
   await load();
