@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -52,12 +53,12 @@ def render(doc: dict[str, Any]) -> str:
         for name, hook in doc.get("webhooks", {}).items()
     )
     schemas = "".join(
-        f'<details class="govuk-details"><summary class="govuk-details__summary">'
+        f'<details class="govuk-details" id="schema-{e(name)}"><summary class="govuk-details__summary">'
         f'<span class="govuk-details__summary-text">{e(name)}</span></summary>'
         f'<div class="govuk-details__text"><pre class="docs-schema">{e(json.dumps(schema, indent=2))}</pre></div></details>'
         for name, schema in doc["components"]["schemas"].items()
     )
-    description = "".join(f'<p class="govuk-body">{e(p)}</p>' for p in doc["info"]["description"].split("\n\n"))
+    description = "".join(f'<p class="govuk-body">{_code(p)}</p>' for p in doc["info"]["description"].split("\n\n"))
     return f"""<!doctype html>
 <html lang="en-GB" class="govuk-template">
 <head>
@@ -69,6 +70,7 @@ def render(doc: dict[str, Any]) -> str:
     .docs-schema {{ white-space: pre-wrap; word-break: break-word; font-size: 14px; }}
     .docs-op {{ border-left: 5px solid #b1b4b6; padding-left: 15px; margin-bottom: 30px; }}
     .docs-path {{ word-break: break-all; }}
+    main code, .govuk-table__cell, .govuk-body, .govuk-list {{ overflow-wrap: anywhere; }}
   </style>
 </head>
 <body class="govuk-template__body">
@@ -98,6 +100,11 @@ def render(doc: dict[str, Any]) -> str:
 </html>"""
 
 
+def _code(text: str) -> str:
+    """Escaped text with `spans` as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
+
+
 def _operation(method: str, path: str, op: dict[str, Any]) -> str:
     e = html.escape
     params = "".join(
@@ -113,7 +120,7 @@ def _operation(method: str, path: str, op: dict[str, Any]) -> str:
   <h3 class="govuk-heading-m docs-path"><code>{e(method.upper())} {e(path)}</code></h3>
   <p class="govuk-body">{e(op["summary"])}. {e(op["description"])}</p>
   {f'<p class="govuk-body">Parameters:</p><ul class="govuk-list govuk-list--bullet">{params}</ul>' if params else ""}
-  {f'<p class="govuk-body">Body: <a class="govuk-link" href="#schemas">{e(body_ref)}</a></p>' if body_ref else ""}
+  {f'<p class="govuk-body">Body: <a class="govuk-link" href="#schema-{e(body_ref)}">{e(body_ref)}</a></p>' if body_ref else ""}
   <p class="govuk-body">Answers:</p><ul class="govuk-list govuk-list--bullet">{statuses}</ul>
 </section>"""
 
