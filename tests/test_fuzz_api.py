@@ -35,7 +35,9 @@ async def schemathesis(base_url: str, token: str, report: Path) -> tuple[int, st
         "--seed", "10", "--workers", "1", "--generation-database", "none", "--request-timeout", "20",
         "--no-color", "--report", "json", "--report-json-path", str(report), *EXCLUDE,
     ]
-    proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    # Run in the report's directory: schemathesis keeps a crash cache in its working directory.
+    proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+                                                cwd=report.parent)
     out, _ = await proc.communicate()
     return proc.returncode or 0, out.decode(errors="replace")
 
