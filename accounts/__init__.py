@@ -1,10 +1,10 @@
 """Accounts: users and team logins, sessions, lockout and notification preferences."""
 
+from accounts.errors import AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
 from accounts.store import (
     CHANNELS,
     DEFAULT_CHANNELS,
     ROLES,
-    AccountError,
     AccountStore,
     User,
     effective_preferences,
@@ -12,6 +12,6 @@ from accounts.store import (
 )
 
 __all__ = [
-    "AccountError", "AccountStore", "CHANNELS", "DEFAULT_CHANNELS", "ROLES", "User", "effective_preferences",
-    "token_hash",
+    "AccountError", "AccountLocked", "AccountStore", "CHANNELS", "DEFAULT_CHANNELS", "EmailTaken",
+    "InvalidCredentials", "ROLES", "UnknownUser", "User", "effective_preferences", "token_hash",
 ]

@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from redis.asyncio import Redis
 
 from config import Settings, keys
+from accounts.errors import AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
 from core import iso, new_id
 
 ROLES = ("admin", "broker", "provider")
@@ -58,17 +59,6 @@ def effective_preferences(stored: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class AccountError(Exception):
-    """The root of accounts' errors (accounts stands below the matcher, so has its own)."""
-
-    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fields = fields
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -98,7 +88,7 @@ class AccountStore:
         password_hash = await self._hash(password)
         # SET NX claims the email, so two admins creating the same user at once get one user.
         if not await self.redis.set(keys.user_by_email(email), user.id, nx=True):
-            raise AccountError(409, "email_taken", "A user with this email already exists.", {"email": "is already in use"})
+            raise EmailTaken("A user with this email already exists.", {"email": "is already in use"})
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(keys.user(user.id), mapping={
                 "id": user.id, "email": email, "role": role, "provider_id": provider_id or "",
@@ -186,7 +176,7 @@ class AccountStore:
 
     async def unlock(self, user_id: str) -> None:
         if not await self.redis.exists(keys.user(user_id)):
-            raise AccountError(404, "not_found", "No such user.")
+            raise UnknownUser("No such user.")
         await self.redis.delete(keys.login_lock(user_id), keys.login_failures(user_id))
 
     async def set_preferences(self, user: User, changes: dict[str, Any]) -> User:
@@ -204,8 +194,8 @@ def _user(raw: dict[str, str]) -> User:
 
 
 def _invalid_credentials() -> AccountError:
-    return AccountError(401, "invalid_credentials", "The email or password is not right.")
+    return InvalidCredentials("The email or password is not right.")
 
 
 def _locked() -> AccountError:
-    return AccountError(423, "account_locked", "This account is locked after too many failed sign-ins. Try again later or ask an administrator to unlock it.")
+    return AccountLocked("This account is locked after too many failed sign-ins. Try again later or ask an administrator to unlock it.")

@@ -2,7 +2,7 @@
 the event log (every state change is one entry in a Redis Stream)."""
 
 from core.events import SYSTEM, Event, EventLog
-from core.ids import is_id, new_id
+from core.ids import ID_PATTERN, is_id, new_id
 from core.time import iso, parse_iso, parse_moment
 
-__all__ = ["SYSTEM", "Event", "EventLog", "is_id", "iso", "new_id", "parse_iso", "parse_moment"]
+__all__ = ["ID_PATTERN", "SYSTEM", "Event", "EventLog", "is_id", "iso", "new_id", "parse_iso", "parse_moment"]

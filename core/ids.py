@@ -7,7 +7,8 @@ import re
 import secrets
 import time
 
-ID_RE = re.compile(r"[a-z]{1,12}_[0-9a-f]{11,24}")
+ID_PATTERN = r"^[a-z]{1,12}_[0-9a-f]{11,24}$"  # the same, for JSON Schema
+ID_RE = re.compile(ID_PATTERN.strip("^$"))
 
 
 def new_id(prefix: str) -> str:

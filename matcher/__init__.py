@@ -10,6 +10,17 @@ from matcher.availability import AvailabilityStore, parse_district
 from matcher.availability_match import AvailabilityDesk, ordered_matches
 from matcher.deadlines import DeadlineKeeper, TooEarly, schedule_window
 from matcher.errors import BrokerageError, Conflict, Forbidden, Invalid, NotFound
+from matcher.fields import Email, Id, Input, Phone, Query, no_controls
+from matcher.inputs import (
+    AreaInput,
+    AvailabilityInput,
+    AwardInput,
+    OfferInput,
+    PackageInput,
+    ProviderInput,
+    ProviderPatch,
+    ReasonInput,
+)
 from matcher.model import (
     BANDS,
     CLIENT_GROUPS,
@@ -30,12 +41,14 @@ from matcher.providers import ProviderStore
 from matcher.reminders import Reminders
 from matcher.reports import Reports, parse_range, to_csv
 from matcher.sight import Sightings
-from matcher.validate import FieldErrors
 from matcher.views import broker_view
 
 __all__ = [
+    # typed inputs (parsed by web, taken by the stores) and their building blocks
+    "AreaInput", "AvailabilityInput", "AwardInput", "Email", "Id", "Input", "OfferInput", "PackageInput", "Phone",
+    "ProviderInput", "ProviderPatch", "Query", "ReasonInput", "no_controls",
     "Area", "AreaStore", "AvailabilityDesk", "AvailabilityStore", "BANDS", "BrokerageError",
-    "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "FieldErrors", "Forbidden", "Invalid",
+    "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "Forbidden", "Invalid",
     "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageStore",
     "Provider", "ProviderStore", "Reader", "Reminders", "Reports", "SERVICE_TYPES", "SPECIALISMS", "Sightings",
     "TooEarly", "URGENCIES", "broker_view", "ordered_matches", "parse_district", "parse_range",

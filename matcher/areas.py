@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -15,7 +14,7 @@ from core import iso, new_id
 from matcher.errors import Conflict, Invalid, NotFound
 from matcher.model import Area
 from matcher.tx import transact
-from matcher.validate import FieldErrors
+from matcher.inputs import AreaInput
 
 
 class AreaStore:
@@ -23,12 +22,9 @@ class AreaStore:
         self.redis = redis
         self.postcodes = postcodes
 
-    async def create(self, body: Any) -> Area:
-        check = FieldErrors(body)
-        name = check.text("name", max_len=100)
-        districts = district_list(check, "districts", self.postcodes)
-        check.raise_if_any()
-        assert name is not None and districts is not None
+    async def create(self, given: AreaInput) -> Area:
+        name = given.name
+        districts = normalise_districts("districts", given.districts, self.postcodes)
         area = Area(id=new_id("area"), name=name, districts=districts, created_at=iso(time.time()))
         watched = [keys.area_by_name(name), keys.DISTRICT_AREA]
 
@@ -67,31 +63,16 @@ class AreaStore:
         return await self.get(area_id) if area_id else None
 
 
-def district_list(check: FieldErrors, name: str, postcodes: geo.PostcodeIndex, limit: int = 5000) -> list[str] | None:
-    """A required, non-empty list of real postcode districts, normalised ("sg1" -> "SG1")."""
-    raw = check.required(name)
-    if raw is None:
-        return None
-    if not isinstance(raw, list) or not raw or not all(isinstance(d, str) for d in raw):
-        check.add(name, "must be a non-empty list of postcode districts like \"SG1\"")
-        return None
-    if len(raw) > limit:
-        check.add(name, f"must list at most {limit} districts")
-        return None
-    return normalise_districts(check, name, raw, postcodes)
-
-
-def normalise_districts(check: FieldErrors, name: str, raw: list[str], postcodes: geo.PostcodeIndex) -> list[str] | None:
+def normalise_districts(name: str, raw: list[str], postcodes: geo.PostcodeIndex) -> list[str]:
+    """Real postcode districts, normalised ("sg1" -> "SG1"), first-seen order; Invalid names `name`."""
     codes: list[str] = []
     for text in raw:
         try:
             code = geo.outward_code(text)
         except geo.MalformedPostcode:
-            check.add(name, f"{text!r} is not a postcode district like \"SG1\"")
-            return None
+            raise Invalid({name: f"{text!r} is not a postcode district like \"SG1\""}) from None
         if not postcodes.has_district(code):
-            check.add(name, f"{code} is not a known postcode district")
-            return None
+            raise Invalid({name: f"{code} is not a known postcode district"})
         if code not in codes:
             codes.append(code)
     return codes

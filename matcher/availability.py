@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -19,13 +19,12 @@ from redis.asyncio.client import Pipeline
 import geo
 from config import keys
 from core import Event, EventLog, iso, new_id, parse_moment
-from matcher.areas import district_list, normalise_districts
-from matcher.errors import NotFound
-from matcher.model import BANDS, DAYS, Package, Record
+from matcher.areas import normalise_districts
+from matcher.errors import Invalid, NotFound
+from matcher.inputs import AvailabilityInput
+from matcher.model import Package, Record
 from matcher.tx import transact
-from matcher.validate import FieldErrors
 
-MAX_DISTRICTS = 50
 MAX_AHEAD_S = 366 * 86400  # a declaration a year out is a guess, not availability
 
 
@@ -64,20 +63,12 @@ class AvailabilityStore:
         self.postcodes = postcodes
         self.events = events
 
-    async def create(self, body: Any, provider_id: str, actor: str) -> Slot:
-        check = FieldErrors(body)
-        districts = district_list(check, "districts", self.postcodes, MAX_DISTRICTS)
-        days = check.choices("days", DAYS, non_empty=True)
-        bands = check.choices("bands", BANDS, non_empty=True)
-        carers = check.body.get("carers", 1)
-        if carers not in (1, 2) or isinstance(carers, bool):
-            check.add("carers", "must be 1 or 2")
-        until = _valid_until(check)
-        check.raise_if_any()
-        assert districts is not None and days is not None and bands is not None and until is not None
+    async def create(self, given: AvailabilityInput, provider_id: str, actor: str) -> Slot:
+        districts = normalise_districts("districts", given.districts, self.postcodes)
+        until = _valid_until(given.valid_until)
         slot = Slot(
-            id=new_id("avl"), provider_id=provider_id, districts=districts, days=days, bands=bands,
-            carers=carers, valid_until=iso(until), created_at=iso(time.time()), created_by=actor,
+            id=new_id("avl"), provider_id=provider_id, districts=districts, days=list(given.days), bands=list(given.bands),
+            carers=given.carers, valid_until=iso(until), created_at=iso(time.time()), created_by=actor,
         )
 
         async def write(pipe: Pipeline) -> Slot:
@@ -147,28 +138,17 @@ def parse_district(raw: str | None, postcodes: geo.PostcodeIndex) -> str | None:
     """The `?district=` filter, normalised like posted districts (422 if not a district)."""
     if not raw:
         return None
-    check = FieldErrors({})
-    codes = normalise_districts(check, "district", [raw], postcodes)
-    check.raise_if_any()
-    assert codes
-    return codes[0]
+    return normalise_districts("district", [raw], postcodes)[0]
 
 
-def _valid_until(check: FieldErrors) -> float | None:
-    raw = check.required("valid_until")
-    if raw is None:
-        return None
+def _valid_until(raw: str) -> float:
     try:
         until = parse_moment(raw, day_end=True)
     except ValueError as exc:
-        check.add("valid_until", str(exc))
-        return None
+        raise Invalid({"valid_until": str(exc)}) from None
     now = time.time()
     if until <= now:
-        check.add("valid_until", "must be in the future")
-        return None
+        raise Invalid({"valid_until": "must be in the future"})
     if until > now + MAX_AHEAD_S:
-        check.add("valid_until", "must be within a year")
-        return None
+        raise Invalid({"valid_until": "must be within a year"})
     return until
-

@@ -21,6 +21,7 @@ from core import Event, iso
 from matcher import views
 from matcher.availability import AvailabilityStore, Slot
 from matcher.eligibility import Candidate
+from matcher.inputs import AvailabilityInput
 from matcher.model import Match, Package
 from matcher.packages import PackageStore
 from matcher.state import load_in
@@ -32,10 +33,10 @@ class AvailabilityDesk:
     slots: AvailabilityStore
     packages: PackageStore
 
-    async def post(self, body: Any, provider_id: str, actor: str) -> tuple[Slot, list[str]]:
+    async def post(self, given: AvailabilityInput, provider_id: str, actor: str) -> tuple[Slot, list[str]]:
         """Store the slot, then tell the provider of every live package it now fits;
         returns the slot and the ids of the packages it was told about."""
-        slot = await self.slots.create(body, provider_id, actor)
+        slot = await self.slots.create(given, provider_id, actor)
         brought = []
         for package in await self._live_in(slot.districts):
             if provider_id not in await self.slots.fitting(package):

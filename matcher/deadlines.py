@@ -33,7 +33,7 @@ class TooEarly(BrokerageError):
     """The job ran before the deadline (clocks of two machines disagree): run it again later."""
 
     def __init__(self, remaining_s: float) -> None:
-        super().__init__(f"deadline is {remaining_s:.3f}s away")
+        super().__init__(f"deadline is {remaining_s:.3f}s away", code="too_early")
         self.remaining_s = remaining_s
 JOB_NAME = "package_deadline"
 

@@ -1,11 +1,11 @@
-"""The matcher's exceptions. Each carries the contract's status and error code so the web
-layer can answer without knowing the domain."""
+"""The matcher's exceptions: one root, each with the contract's error code and, for invalid
+input, the fields at fault. They carry no HTTP status: `web/errors.py` maps each class to
+its status in one table."""
 
 from __future__ import annotations
 
 
 class BrokerageError(Exception):
-    status = 400
     code = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None) -> None:
@@ -17,7 +17,8 @@ class BrokerageError(Exception):
 
 
 class Invalid(BrokerageError):
-    status = 422
+    """A field the client sent cannot be accepted (`fields`: name -> what is wrong)."""
+
     code = "invalid_fields"
 
     def __init__(self, fields: dict[str, str], message: str | None = None) -> None:
@@ -26,15 +27,16 @@ class Invalid(BrokerageError):
 
 
 class Forbidden(BrokerageError):
-    status = 403
     code = "forbidden"
 
 
 class NotFound(BrokerageError):
-    status = 404
+    """No such record, or not one the reader may see (the two are not told apart)."""
+
     code = "not_found"
 
 
 class Conflict(BrokerageError):
-    status = 409
+    """The record's state does not allow this (already awarded, not live, ...)."""
+
     code = "conflict"

@@ -18,11 +18,11 @@ from core import Event, EventLog, iso, new_id
 from matcher import packages as pk
 from matcher import state, views
 from matcher.errors import Conflict, Invalid, NotFound
+from matcher.inputs import OfferInput
 from matcher.model import Offer, Package
 from matcher.providers import ProviderStore
 from matcher.scoring import score
 from matcher.tx import transact
-from matcher.validate import FieldErrors
 
 
 class OfferBook:
@@ -33,23 +33,16 @@ class OfferBook:
         self.providers = providers
         self.events = events
 
-    async def submit(self, package_id: str, body: Any, reader: pk.Reader) -> Offer:
+    async def submit(self, package_id: str, terms: OfferInput, reader: pk.Reader) -> Offer:
         provider_id = reader.provider_id or ""
         await self.packages.require_match(package_id, provider_id)
-        check = FieldErrors(body)
         low, high = self.settings.price_min, self.settings.price_max
-        rate = check.number("hourly_rate", low=low, high=high)
-        start_date = check.day("start_date")
-        can_meet = check.boolean("can_meet_needs")
-        if can_meet is False:
-            check.add("can_meet_needs", "must be true to make an offer; decline the package instead")
-        note = check.text("note", required=False, max_len=1000)
-        check.raise_if_any()
-        assert rate is not None and start_date is not None
+        if not low <= terms.hourly_rate <= high:
+            raise Invalid({"hourly_rate": f"must be in [{low:g}, {high:g}]"})
         now = iso(time.time())
         offer = Offer(
-            id=new_id("off"), package_id=package_id, provider_id=provider_id, hourly_rate=round(rate, 2),
-            start_date=start_date, can_meet_needs=True, note=note, status="submitted",
+            id=new_id("off"), package_id=package_id, provider_id=provider_id, hourly_rate=round(terms.hourly_rate, 2),
+            start_date=terms.start_date, can_meet_needs=True, note=terms.note, status="submitted",
             submitted_at=now, submitted_by=reader.user_id, updated_at=now,
         )
 
@@ -95,12 +88,9 @@ class OfferBook:
 
         return await transact(self.redis, _keys(package_id), write)
 
-    async def decline(self, package_id: str, body: Any, reader: pk.Reader) -> dict[str, Any]:
+    async def decline(self, package_id: str, reason: str, reader: pk.Reader) -> dict[str, Any]:
         provider_id = reader.provider_id or ""
         await self.packages.require_match(package_id, provider_id)
-        check = FieldErrors(body)
-        reason = check.text("reason", max_len=500)
-        check.raise_if_any()
 
         async def write(pipe: Pipeline) -> dict[str, Any]:
             package = await state.load_in(pipe, package_id)
@@ -118,10 +108,7 @@ class OfferBook:
 
         return await transact(self.redis, _keys(package_id), write)
 
-    async def award(self, package_id: str, body: Any, actor: str) -> Package:
-        check = FieldErrors(body)
-        offer_id = check.text("offer_id", max_len=100)
-        check.raise_if_any()
+    async def award(self, package_id: str, offer_id: str, actor: str) -> Package:
 
         async def write(pipe: Pipeline) -> Package:
             package = await state.load_in(pipe, package_id)
@@ -130,7 +117,7 @@ class OfferBook:
             if package.status not in ("live", "awaiting_award"):
                 raise Conflict(f"The package is {package.status} and cannot be awarded.", code="package_not_open")
             offers = await state.offers_in(pipe, package_id)
-            chosen = offers.get(offer_id or "")
+            chosen = offers.get(offer_id)
             if chosen is None:
                 raise Invalid({"offer_id": "is not an offer on this package"})
             if chosen["status"] != "submitted":

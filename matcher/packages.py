@@ -20,14 +20,10 @@ from config import Settings, keys
 from core import Event, EventLog, iso, new_id, parse_iso
 from matcher import eligibility, state, views
 from matcher.areas import AreaStore
-from matcher.errors import Conflict, Forbidden, NotFound
+from matcher.errors import Conflict, Forbidden, Invalid, NotFound
+from matcher.inputs import PackageInput
 from matcher.model import (
-    BANDS,
-    CLIENT_GROUPS,
-    DAYS,
     OPEN_STATUSES,
-    SERVICE_TYPES,
-    SPECIALISMS,
     TIERS,
     URGENCIES,
     Match,
@@ -36,7 +32,6 @@ from matcher.model import (
 from matcher.providers import ProviderStore
 from matcher.sight import Sightings
 from matcher.tx import transact
-from matcher.validate import FieldErrors, check_choices, check_number
 
 # Called after a window opens so the worker fires at its end (and reminds before it).
 Scheduler = Callable[[Package], Awaitable[None]]
@@ -75,8 +70,8 @@ class PackageStore:
 
     # -- posting -----------------------------------------------------------------------------
 
-    async def post(self, body: Any, actor: str) -> Package:
-        package = await self._new_package(body, actor)
+    async def post(self, needs: PackageInput, actor: str) -> Package:
+        package = await self._new_package(needs, actor)
         wave = await self._first_wave(package)
 
         async def write(pipe: Pipeline) -> None:
@@ -87,50 +82,29 @@ class PackageStore:
         await self.schedule(package)
         return package
 
-    async def _new_package(self, body: Any, actor: str, previous: Package | None = None) -> Package:
-        check = FieldErrors(body)
-        place = self._place(check)
-        values = {
-            "urgency": check.choice("urgency", URGENCIES),
-            "service_type": check.choice("service_type", SERVICE_TYPES),
-            "client_group": check.choice("client_group", CLIENT_GROUPS),
-            "hours_per_week": check.number("hours_per_week", low=0, high=168, low_open=True),
-            "start_date": check.day("start_date"),
-            "visits": _visits(check),
-            "specialisms": check.choices("specialisms", SPECIALISMS, required=False),
-            "summary": check.text("summary", required=False),
-            "shareable_summary": check.text("shareable_summary", required=False),
-            "reference": check.text("reference", required=False, max_len=100),
-        }
-        check.raise_if_any()
-        assert place is not None
+    async def _new_package(self, needs: PackageInput, actor: str, previous: Package | None = None) -> Package:
+        place = self._place(needs.postcode)
         area = await self.areas.for_district(place.district)
         now = time.time()
+        values = needs.model_dump(exclude={"postcode"})
         return Package(
             id=new_id("pkg"), status="live", postcode=place.postcode, district=place.district,
             sector=place.sector, easting=place.easting, northing=place.northing,
             area=area.name if area else None, posted_at=iso(now), posted_by=actor,
             # Rounded up: ISO times drop the fraction, and a window must never be shorter than configured.
-            deadline=iso(math.ceil(now + self.settings.window_s(values["urgency"]))),
+            deadline=iso(math.ceil(now + self.settings.window_s(needs.urgency))),
             previous_hand_backs=list(previous.previous_hand_backs) if previous else [],
             previous_package_id=previous.id if previous else None,
             **values,
         )
 
-    def _place(self, check: FieldErrors) -> geo.Place | None:
-        raw = check.required("postcode")
-        if raw is None:
-            return None
-        if not isinstance(raw, str):
-            check.add("postcode", "must be a string like \"SG1 1AA\"")
-            return None
+    def _place(self, postcode: str) -> geo.Place:
         try:
-            return self.postcodes.lookup(raw)
+            return self.postcodes.lookup(postcode)
         except geo.MalformedPostcode:
-            check.add("postcode", "is not a valid UK postcode (expected something like \"SG1 1AA\")")
+            raise Invalid({"postcode": "is not a valid UK postcode (expected something like \"SG1 1AA\")"}) from None
         except geo.UnknownPostcode:
-            check.add("postcode", "is well-formed but unknown: no such postcode exists")
-        return None
+            raise Invalid({"postcode": "is well-formed but unknown: no such postcode exists"}) from None
 
     async def match(self, package: Package, exclude: frozenset[str] = frozenset()) -> list[eligibility.Candidate]:
         snapshot = await self.providers.snapshot()
@@ -281,10 +255,7 @@ class PackageStore:
 
     # -- closing -----------------------------------------------------------------------------
 
-    async def withdraw(self, package_id: str, body: Any, actor: str) -> Package:
-        check = FieldErrors(body)
-        reason = check.text("reason", max_len=500)
-        check.raise_if_any()
+    async def withdraw(self, package_id: str, reason: str, actor: str) -> Package:
 
         async def write(pipe: Pipeline) -> Package:
             package = await state.load_in(pipe, package_id)
@@ -303,16 +274,13 @@ class PackageStore:
 
         return await transact(self.redis, [keys.package(package_id), keys.package_offers(package_id)], write)
 
-    async def hand_back(self, package_id: str, body: Any, reader: Reader) -> Package:
-        check = FieldErrors(body)
-        reason = check.text("reason", max_len=500)
-        check.raise_if_any()
+    async def hand_back(self, package_id: str, reason: str, reader: Reader) -> Package:
         package = await self._visible(package_id, reader)
         if package.awarded_provider_id != reader.provider_id:
             raise Forbidden("Only the provider the package was awarded to can hand it back.")
         now = time.time()
         previous = Package.from_dict({**package.to_dict(), "previous_hand_backs": [*package.previous_hand_backs, {"reason": reason, "at": iso(now)}]})
-        successor = await self._new_package(_needs_of(package), reader.user_id, previous)
+        successor = await self._new_package(PackageInput.model_validate(_needs_of(package)), reader.user_id, previous)
         # The provider that handed it back cannot deliver it; it is not asked again.
         wave = await self._first_wave(successor, exclude=frozenset({reader.provider_id or ""}))
 
@@ -334,39 +302,6 @@ class PackageStore:
         result = await transact(self.redis, [keys.package(package_id)], write)
         await self.schedule(successor)
         return result
-
-
-def _visits(check: FieldErrors) -> list[dict[str, Any]] | None:
-    raw = check.required("visits")
-    if raw is None:
-        return None
-    if not isinstance(raw, list):
-        check.add("visits", "must be a list of visits")
-        return None
-    if not raw and check.body.get("service_type") != "live_in":
-        check.add("visits", "must list at least one visit")
-        return None
-    visits = []
-    for n, item in enumerate(raw):
-        name = f"visits[{n}]"
-        if not isinstance(item, dict):
-            check.add(name, "must be an object")
-            return None
-        days = check_choices(check, f"{name}.days", item.get("days"), DAYS, non_empty=True)
-        band = item.get("band")
-        if band not in BANDS:
-            check.add(f"{name}.band", f"must be one of: {', '.join(BANDS)}")
-        minutes = check_number(check, f"{name}.minutes", item.get("minutes"), low=15, high=1440)
-        if minutes is not None and minutes != int(minutes):
-            check.add(f"{name}.minutes", "must be a whole number of minutes")
-        carers = item.get("carers", 1)
-        if carers not in (1, 2) or isinstance(carers, bool):
-            check.add(f"{name}.carers", "must be 1 or 2")
-        critical = item.get("time_critical", False)
-        if not isinstance(critical, bool):
-            check.add(f"{name}.time_critical", "must be true or false")
-        visits.append({"days": days, "band": band, "minutes": int(minutes or 0), "carers": carers, "time_critical": critical})
-    return visits
 
 
 def _needs_of(package: Package) -> dict[str, Any]:

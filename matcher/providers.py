@@ -20,19 +20,9 @@ import geo
 from config import keys
 from core import iso, new_id
 from matcher.areas import AreaStore
-from matcher.errors import NotFound
-from matcher.model import (
-    CLIENT_GROUPS,
-    CQC_RATINGS,
-    PROVIDER_STATUSES,
-    SERVICE_TYPES,
-    SPECIALISMS,
-    TIERS,
-    Provider,
-)
-from matcher.validate import FieldErrors
-
-EDITABLE = ("name", "cqc_rating", "specialisms", "client_groups", "service_types", "coverage", "tiers", "email", "phone", "status")
+from matcher.errors import Invalid, NotFound
+from matcher.inputs import ProviderInput, ProviderPatch
+from matcher.model import Provider
 
 
 @dataclass
@@ -50,16 +40,16 @@ class ProviderStore:
         self._snapshot: Snapshot | None = None
         self._reload = asyncio.Lock()
 
-    async def create(self, body: Any) -> Provider:
+    async def create(self, given: ProviderInput) -> Provider:
         now = iso(time.time())
-        values = await self._check(body, partial=False)
+        values = await self._resolve(given.model_dump())
         provider = Provider(id=new_id("prv"), created_at=now, updated_at=now, **values)
         await self._save(provider, new=True)
         return provider
 
-    async def update(self, provider_id: str, body: Any) -> Provider:
+    async def update(self, provider_id: str, patch: ProviderPatch) -> Provider:
         provider = await self.get(provider_id)
-        values = await self._check(body, partial=True)
+        values = await self._resolve(patch.model_dump(include=patch.model_fields_set))
         merged = {**provider.to_dict(), **values, "updated_at": iso(time.time())}
         updated = Provider.from_dict(merged)
         await self._save(updated, new=False)
@@ -105,64 +95,17 @@ class ProviderStore:
             self._snapshot = Snapshot(version, providers, coverage)
             return self._snapshot
 
-    async def _check(self, body: Any, *, partial: bool) -> dict[str, Any]:
-        check = FieldErrors(body)
-        required = not partial
-        if partial:
-            unknown = [k for k in check.body if k not in EDITABLE]
-            if unknown:
-                check.add(unknown[0], "cannot be changed")
-        values: dict[str, Any] = {}
-
-        def want(name: str) -> bool:
-            return required or name in check.body
-
-        if want("name"):
-            values["name"] = check.text("name", max_len=200)
-        if want("cqc_rating"):
-            values["cqc_rating"] = check.choice("cqc_rating", CQC_RATINGS)
-        if want("specialisms"):
-            values["specialisms"] = check.choices("specialisms", SPECIALISMS, required=False)
-        if want("client_groups"):
-            values["client_groups"] = check.choices("client_groups", CLIENT_GROUPS, non_empty=True)
-        if want("service_types"):
-            values["service_types"] = check.choices("service_types", SERVICE_TYPES, non_empty=True)
-        if want("email"):
-            values["email"] = check.email("email")
-        if "phone" in check.body:
-            values["phone"] = check.phone("phone")
-        if partial and "status" in check.body:
-            values["status"] = check.choice("status", PROVIDER_STATUSES)
-        if want("coverage"):
-            values["coverage"] = self._coverage(check)
-        if want("tiers"):
-            values["tiers"] = await self._tiers(check, required=required)
-        check.raise_if_any()
+    async def _resolve(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Check what only the stores know (real districts and postcodes, known areas) and
+        put coverage in its normal form; Invalid names the field."""
+        if "coverage" in values:
+            try:
+                values["coverage"] = [c.to_json() for c in geo.parse_coverage(values["coverage"], self.postcodes)]
+            except geo.InvalidCoverage as exc:
+                raise Invalid({"coverage": exc.message}) from None
+        if values.get("tiers"):
+            names = await self.areas.names()
+            unknown = next((name for name in values["tiers"] if name not in names), None)
+            if unknown is not None:
+                raise Invalid({"tiers": f"{unknown!r} is not a known area"})
         return values
-
-    def _coverage(self, check: FieldErrors) -> list[dict[str, Any]] | None:
-        raw = check.required("coverage")
-        if raw is None:
-            return None
-        try:
-            return [c.to_json() for c in geo.parse_coverage(raw, self.postcodes)]
-        except geo.InvalidCoverage as exc:
-            check.add("coverage", exc.message)
-            return None
-
-    async def _tiers(self, check: FieldErrors, *, required: bool) -> dict[str, str] | None:
-        raw = check.body.get("tiers", {} if not required else None)
-        if raw is None:
-            raw = {}
-        if not isinstance(raw, dict):
-            check.add("tiers", "must be an object of area name to tier")
-            return None
-        names = await self.areas.names()
-        for area_name, tier in raw.items():
-            if area_name not in names:
-                check.add("tiers", f"{area_name!r} is not a known area")
-                return None
-            if tier not in TIERS:
-                check.add("tiers", f"tier for {area_name!r} must be one of: {', '.join(TIERS)}")
-                return None
-        return dict(raw)

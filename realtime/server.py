@@ -29,7 +29,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
 from accounts import AccountStore, User, token_hash
-from core import Event, EventLog
+from core import Event, EventLog, is_id
 from matcher import Sightings
 from realtime.hub import CLOSE_REVOKED, CLOSE_TOO_SLOW, message
 from realtime.replay import BAD_AFTER, parse_event_id, replay
@@ -192,7 +192,7 @@ class RealtimeServer:
         kind = msg.get("type")
         if kind == "resume" and isinstance(msg.get("after"), str):
             await self._resume(sock, msg["after"])
-        elif kind == "seen" and isinstance(msg.get("package_id"), str) and sock.user.provider_id:
+        elif kind == "seen" and is_id(msg.get("package_id")) and sock.user.provider_id:
             await self.sightings.mark_seen(msg["package_id"], sock.user.provider_id)
         elif kind == "ping":
             await sock.connection.send(json.dumps({"type": "pong"}))

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from accounts import AccountStore, User, token_hash
-from core import EventLog
+from core import EventLog, is_id
 from matcher import PackageStore
 from realtime.hub import CLOSE_REVOKED, Hub, stream_id
 from realtime.replay import BAD_AFTER, parse_event_id, replay
@@ -87,7 +87,7 @@ class Feed:
                 continue
             if msg.get("type") == "resume" and isinstance(msg.get("after"), str):
                 await self.replay(msg["after"])
-            elif msg.get("type") == "seen" and isinstance(msg.get("package_id"), str):
+            elif msg.get("type") == "seen" and is_id(msg.get("package_id")):
                 if self.user.provider_id:
                     await self.packages.mark_seen(msg["package_id"], self.user.provider_id)
             elif msg.get("type") == "ping":

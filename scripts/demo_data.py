@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from matcher import AreaInput, AvailabilityInput, PackageInput, ProviderInput
 from service import Brokerage
 
 AREAS = {
@@ -53,7 +54,7 @@ async def seed(service: Brokerage, admin_email: str | None, admin_password: str 
     names = list(AREAS)
     for name, districts in AREAS.items():
         known = [d for d in districts if service.postcodes.has_district(d)]
-        await service.areas.create({"name": name, "districts": known})
+        await service.areas.create(AreaInput.model_validate({"name": name, "districts": known}))
 
     providers = []
     for n in range(60):
@@ -67,7 +68,7 @@ async def seed(service: Brokerage, admin_email: str | None, admin_password: str 
         if n % 7 == 0:
             centre = service.postcodes.place_at(service.postcodes.district_rows(AREAS[home][0])[0])
             coverage.append({"kind": "radius", "postcode": centre.postcode, "km": 6})
-        provider = await service.providers.create({
+        provider = await service.providers.create(ProviderInput.model_validate({
             "name": name,
             "cqc_rating": rng.choices(["outstanding", "good", "requires_improvement"], [1, 6, 2])[0],
             "specialisms": sorted(set(rng.sample(SPECIALISM_POOL, k=rng.randint(1, 4)))),
@@ -77,7 +78,7 @@ async def seed(service: Brokerage, admin_email: str | None, admin_password: str 
             "tiers": tiers,
             "email": f"office@{name.lower().replace(' ', '-')}.demo",
             "phone": f"+4477009{n:05d}",
-        })
+        }))
         providers.append(provider)
     first = providers[0]
     office = await service.accounts.create(LOGINS["provider"], PASSWORD, "provider", first.id)
@@ -90,8 +91,9 @@ async def seed(service: Brokerage, admin_email: str | None, admin_password: str 
     every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     for n, provider in enumerate(providers[:6]):
         districts = [d for d in AREAS[names[n % len(names)]] if service.postcodes.has_district(d)][:2]
-        await service.availability.post({"districts": districts, "days": every_day, "bands": ["morning"],
-                                         "carers": 1, "valid_until": until}, provider.id, office.id if n == 0 else "demo")
+        await service.availability.post(AvailabilityInput.model_validate({
+            "districts": districts, "days": every_day, "bands": ["morning"], "carers": 1, "valid_until": until,
+        }), provider.id, office.id if n == 0 else "demo")
 
     start = (date.today() + timedelta(days=2)).isoformat()
     samples = [
@@ -104,14 +106,15 @@ async def seed(service: Brokerage, admin_email: str | None, admin_password: str 
     for district, urgency, specialisms, summary in samples:
         rows = service.postcodes.district_rows(district)
         postcode = service.postcodes.place_at(rows[rng.randrange(len(rows))]).postcode
-        await service.packages.post({
+        await service.packages.post(PackageInput.model_validate({
             "postcode": postcode, "urgency": urgency, "service_type": "homecare", "client_group": "older_people",
             "hours_per_week": rng.choice([7, 10.5, 14, 21]), "start_date": start,
             "visits": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "band": "morning", "minutes": 45, "carers": 1, "time_critical": urgency == "red"},
                        {"days": ["mon", "wed", "fri"], "band": "tea", "minutes": 30, "carers": 1, "time_critical": False}],
             "specialisms": specialisms, "summary": f"Demo person: {summary}", "shareable_summary": summary,
             "reference": f"DEMO-{rng.randint(1000, 9999)}",
-        }, broker.id)
-    await service.availability.post({"districts": ["SG1", "SG2"], "days": ["mon", "wed", "fri"], "bands": ["tea"],
-                                     "carers": 1, "valid_until": until}, first.id, office.id)
+        }), broker.id)
+    await service.availability.post(AvailabilityInput.model_validate({
+        "districts": ["SG1", "SG2"], "days": ["mon", "wed", "fri"], "bands": ["tea"], "carers": 1, "valid_until": until,
+    }), first.id, office.id)
     return logins

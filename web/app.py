@@ -13,15 +13,15 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import WebSocketRoute
 
 import geo
-from accounts import AccountError
 from config import Settings
-from matcher import BrokerageError
 from realtime import Hub, socket_endpoint
 from service import Brokerage
 from web import (
+    api,
+    docs,
     metrics,
     pages,
     routes_accounts,
@@ -34,7 +34,9 @@ from web import (
     routes_reports,
 )
 from web.csrf import CSRFMiddleware
-from web.errors import error_body
+from web.api import PUBLIC, Call
+from web.errors import DOMAIN_ERRORS, HttpError, error_body, error_response_parts
+from web.outputs import Status
 from web.middleware import SecurityHeaders
 
 log = logging.getLogger("web")
@@ -45,21 +47,26 @@ class State(TypedDict):
     hub: Hub
 
 
-async def healthz(request: Request) -> Response:
+async def healthz(call: Call) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def readyz(request: Request) -> Response:
+async def readyz(call: Call) -> Response:
     try:
-        await asyncio.wait_for(request.state.brokerage.redis.ping(), timeout=2)
+        await asyncio.wait_for(call.request.state.brokerage.redis.ping(), timeout=2)
     except (RedisError, OSError, asyncio.TimeoutError):
         return JSONResponse(error_body("not_ready", "Redis does not answer."), status_code=503)
     return JSONResponse({"status": "ready"})
 
 
-async def on_brokerage_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, (BrokerageError, AccountError))
-    return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_code=exc.status, headers=getattr(exc, "headers", None))
+async def on_error(request: Request, exc: Exception) -> Response:
+    """Domain and web errors: the status comes from the one table in web/errors.py."""
+    status, body, headers = error_response_parts(exc)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def prometheus(call: Call) -> Response:
+    return await metrics.endpoint(call.request)
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
@@ -95,9 +102,11 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
             await service.close()
 
     routes = [
-        Route("/healthz", healthz),
-        Route("/readyz", readyz),
-        Route("/metrics", metrics.endpoint),
+        api.get("/healthz", healthz, "The process is up", auth=PUBLIC, returns=Status, tag="operations"),
+        api.get("/readyz", readyz, "Redis answers (503 when it does not)", auth=PUBLIC, returns=Status, tag="operations"),
+        api.get("/metrics", prometheus, "Prometheus metrics", auth=PUBLIC, returns=str, media="text/plain",
+                tag="operations"),
+        *docs.routes,
         WebSocketRoute("/ws", socket_endpoint),
         *routes_accounts.routes,
         *routes_directory.routes,
@@ -110,8 +119,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *pages.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
-        BrokerageError: on_brokerage_error,
-        AccountError: on_brokerage_error,
+        **{cls: on_error for cls in (*DOMAIN_ERRORS, HttpError)},
         HTTPException: on_http_error,
         Exception: on_unexpected,
     })

@@ -1,8 +1,7 @@
-"""Request helpers shared by the route modules: body parsing, who is asking, responses."""
+"""Request helpers shared by the route modules: who is asking, responses (bodies are parsed in web/api.py)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -13,23 +12,9 @@ from matcher import Reader
 from service import Brokerage
 from web.errors import HttpError, not_logged_in
 
-MAX_BODY = 1_000_000
-
 
 def brokerage(request: Request) -> Brokerage:
     return request.state.brokerage
-
-
-async def json_body(request: Request) -> Any:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise HttpError(413, "body_too_large", "The request body is too large.")
-    if not raw.strip():
-        return {}
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise HttpError(400, "malformed_json", f"The request body is not valid JSON: {exc}") from exc
 
 
 def bearer_token(request: Request) -> str | None:

@@ -27,6 +27,5 @@ async def check_login_rate(request: Request, redis: Redis, per_minute: int) -> N
         _, _, attempts, oldest, _ = await pipe.execute()
     if attempts > per_minute:
         retry_after = max(1, int(oldest[0][1] + keys.RATE_WINDOW_S - now) + 1)
-        error = HttpError(429, "rate_limited", f"Too many sign-in attempts from your address; try again in {retry_after} seconds.")
-        error.headers = {"Retry-After": str(retry_after)}
-        raise error
+        raise HttpError(429, "rate_limited", f"Too many sign-in attempts from your address; try again in {retry_after} seconds.",
+                        headers={"Retry-After": str(retry_after)})

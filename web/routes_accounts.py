@@ -2,131 +2,68 @@
 
 from __future__ import annotations
 
-import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from accounts import CHANNELS, ROLES
-from matcher import FieldErrors
-from web.http import bearer_token, brokerage, current_user, json_body, no_content, ok
+from matcher import Invalid
+from web import api
+from web.api import ADMIN, ANYONE, PUBLIC, Call
+from web.http import bearer_token, brokerage, no_content, ok
+from web.inputs import LoginInput, NewUserInput, PreferencesInput
+from web.outputs import Me, NewUser, Session
 from web.ratelimit import check_login_rate
 
-MIN_PASSWORD = 12
 
-
-async def login(request: Request) -> Response:
-    service = brokerage(request)
-    await check_login_rate(request, service.redis, service.settings.login_rate_per_min)
-    check = FieldErrors(await json_body(request))
-    email = check.text("email", max_len=254)
-    password = check.text("password", max_len=1024)
-    check.raise_if_any()
-    token, user = await service.accounts.login(email or "", password or "")
+async def login(call: Call) -> Response:
+    service = brokerage(call.request)
+    await check_login_rate(call.request, service.redis, service.settings.login_rate_per_min)
+    given: LoginInput = call.body
+    token, user = await service.accounts.login(given.email, given.password)
     return ok({"token": token, "user": user.public()})
 
 
-async def logout(request: Request) -> Response:
-    await current_user(request)
-    token = bearer_token(request)
+async def logout(call: Call) -> Response:
+    token = bearer_token(call.request)
     if token:
-        await brokerage(request).accounts.logout(token)
+        await brokerage(call.request).accounts.logout(token)
     return no_content()
 
 
-async def create_user(request: Request) -> Response:
-    await current_user(request, "admin")
-    service = brokerage(request)
-    check = FieldErrors(await json_body(request))
-    email = check.email("email")
-    password = check.required("password")
-    if password is not None and (not isinstance(password, str) or len(password) < MIN_PASSWORD):
-        check.add("password", f"must be at least {MIN_PASSWORD} characters")
-    role = check.choice("role", ROLES)
-    provider_id = check.body.get("provider_id")
-    if role == "provider":
-        if not isinstance(provider_id, str) or not await service.providers.exists(provider_id):
-            check.add("provider_id", "must name an existing provider for a provider user")
-    elif provider_id is not None:
-        check.add("provider_id", "only provider users belong to a provider")
-    check.raise_if_any()
-    user = await service.accounts.create(email or "", password, role or "", provider_id if role == "provider" else None)
+async def create_user(call: Call) -> Response:
+    service = brokerage(call.request)
+    given: NewUserInput = call.body
+    if given.role == "provider":
+        if given.provider_id is None or not await service.providers.exists(given.provider_id):
+            raise Invalid({"provider_id": "must name an existing provider for a provider user"})
+    elif given.provider_id is not None:
+        raise Invalid({"provider_id": "only provider users belong to a provider"})
+    user = await service.accounts.create(given.email, given.password, given.role, given.provider_id)
     return ok({**user.public(), "created_at": user.created_at}, 201)
 
 
-async def unlock(request: Request) -> Response:
-    await current_user(request, "admin")
-    await brokerage(request).accounts.unlock(request.path_params["user_id"])
+async def unlock(call: Call) -> Response:
+    await brokerage(call.request).accounts.unlock(call.param("user_id"))
     return no_content()
 
 
-async def me(request: Request) -> Response:
-    user = await current_user(request)
-    return ok(user.with_preferences())
+async def me(call: Call) -> Response:
+    return ok(call.me.with_preferences())
 
 
-async def preferences(request: Request) -> Response:
-    user = await current_user(request)
-    check = FieldErrors(await json_body(request))
-    changes = {}
-    if "phone" in check.body:
-        changes["phone"] = check.phone("phone")
-    if "email" in check.body:
-        changes["email"] = check.email("email", required=False)
-    if "channels" in check.body:
-        changes["channels"] = _channels(check)
-    if "quiet_hours" in check.body:
-        changes["quiet_hours"] = _quiet_hours(check)
-    check.raise_if_any()
-    updated = await brokerage(request).accounts.set_preferences(user, changes)
+async def preferences(call: Call) -> Response:
+    given: PreferencesInput = call.body
+    updated = await brokerage(call.request).accounts.set_preferences(call.me, given.changes())
     return ok(updated.with_preferences())
 
 
-def _channels(check: FieldErrors) -> dict[str, list[str]] | None:
-    raw = check.body["channels"]
-    if not isinstance(raw, dict):
-        check.add("channels", "must be an object like {\"red\": [\"ws\", \"sms\"]}")
-        return None
-    out = {}
-    for urgency, channels in raw.items():
-        if urgency not in ("red", "amber", "green"):
-            check.add("channels", f"{urgency!r} is not an urgency (red, amber, green)")
-            return None
-        if not isinstance(channels, list) or any(c not in CHANNELS for c in channels):
-            check.add("channels", f"channels for {urgency} must be a list of: {', '.join(CHANNELS)}")
-            return None
-        out[urgency] = list(dict.fromkeys(channels))
-    return out
-
-
-def _quiet_hours(check: FieldErrors) -> dict[str, str] | None:
-    raw = check.body["quiet_hours"]
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        check.add("quiet_hours", "must be an object {start, end, tz}")
-        return None
-    for name in ("start", "end"):
-        value = raw.get(name)
-        if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-            check.add("quiet_hours", f"{name} must be a time HH:MM")
-            return None
-    tz = raw.get("tz", "Europe/London")
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        check.add("quiet_hours", f"{tz!r} is not a known time zone")
-        return None
-    return {"start": raw["start"], "end": raw["end"], "tz": tz}
-
-
+T = "accounts"
 routes = [
-    Route("/api/auth/login", login, methods=["POST"]),
-    Route("/api/auth/logout", logout, methods=["POST"]),
-    Route("/api/users", create_user, methods=["POST"]),
-    Route("/api/users/{user_id}/unlock", unlock, methods=["POST"]),
-    Route("/api/me", me, methods=["GET"]),
-    Route("/api/me/preferences", preferences, methods=["PUT"]),
+    api.post("/api/auth/login", login, "Sign in; the token goes in Authorization: Bearer", auth=PUBLIC,
+             body=LoginInput, returns=Session, errors=(401, 423, 429), tag=T),
+    api.post("/api/auth/logout", logout, "Sign out; the token stops working", auth=ANYONE, status=204, tag=T),
+    api.post("/api/users", create_user, "Create a user", auth=ADMIN, body=NewUserInput, returns=NewUser, status=201,
+             errors=(409,), tag=T),
+    api.post("/api/users/{user_id}/unlock", unlock, "Unlock a locked account", auth=ADMIN, status=204, tag=T),
+    api.get("/api/me", me, "The signed-in user with preferences", auth=ANYONE, returns=Me, tag=T),
+    api.put("/api/me/preferences", preferences, "Change notification preferences", auth=ANYONE,
+            body=PreferencesInput, returns=Me, tag=T),
 ]

@@ -3,48 +3,51 @@ a package in the order brokers should look at them."""
 
 from __future__ import annotations
 
-from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from matcher import ordered_matches, parse_district
-from web.http import brokerage, current_user, json_body, no_content, ok
+from matcher import AvailabilityInput, ordered_matches, parse_district
+from web import api
+from web.api import ANYONE, BROKER, PROVIDER, Call
+from web.http import brokerage, no_content, ok
+from web.inputs import AvailabilityQuery
+from web.outputs import MatchOut, PostedSlot, SlotOut
 
 
-async def post_availability(request: Request) -> Response:
-    user = await current_user(request, "provider")
-    slot, brought = await brokerage(request).availability.post(await json_body(request), user.provider_id or "", user.id)
+async def post_availability(call: Call) -> Response:
+    slot, brought = await brokerage(call.request).availability.post(call.body, call.me.provider_id or "", call.me.id)
     return ok({**slot.to_dict(), "packages": brought}, 201)
 
 
-async def list_availability(request: Request) -> Response:
-    user = await current_user(request)
-    service = brokerage(request)
-    district = parse_district(request.query_params.get("district"), service.postcodes)
+async def list_availability(call: Call) -> Response:
+    service = brokerage(call.request)
+    district = parse_district(call.query.district, service.postcodes)
     # Brokers see every provider's; a provider user only its own organisation's.
-    owner = None if user.is_broker else (user.provider_id or "")
+    owner = None if call.me.is_broker else (call.me.provider_id or "")
     slots = await service.availability.slots.list(provider_id=owner, district=district)
     return ok([s.to_dict() for s in slots])
 
 
-async def delete_availability(request: Request) -> Response:
-    user = await current_user(request, "provider")
-    await brokerage(request).availability.slots.delete(request.path_params["slot_id"], user.provider_id, user.id)
+async def delete_availability(call: Call) -> Response:
+    await brokerage(call.request).availability.slots.delete(call.param("slot_id"), call.me.provider_id, call.me.id)
     return no_content()
 
 
-async def package_matches(request: Request) -> Response:
-    await current_user(request, "broker")
-    service = brokerage(request)
-    package_id = request.path_params["package_id"]
+async def package_matches(call: Call) -> Response:
+    service = brokerage(call.request)
+    package_id = call.param("package_id")
     await service.packages.load(package_id)
     told = [e.data.get("provider_id", "") for e in await service.events.history(package_id) if e.type == "package.matched"]
     return ok(ordered_matches(await service.packages.matches(package_id), told))
 
 
+T = "availability"
 routes = [
-    Route("/api/availability", post_availability, methods=["POST"]),
-    Route("/api/availability", list_availability, methods=["GET"]),
-    Route("/api/availability/{slot_id}", delete_availability, methods=["DELETE"]),
-    Route("/api/packages/{package_id}/matches", package_matches, methods=["GET"]),
+    api.post("/api/availability", post_availability, "Declare availability; fitting live packages are brought at once",
+             auth=PROVIDER, body=AvailabilityInput, returns=PostedSlot, status=201, tag=T),
+    api.get("/api/availability", list_availability, "Current availability: a provider its own, brokers all",
+            auth=ANYONE, query=AvailabilityQuery, returns=list[SlotOut], tag=T),
+    api.delete("/api/availability/{slot_id}", delete_availability, "Remove availability", auth=PROVIDER, status=204,
+               tag=T),
+    api.get("/api/packages/{package_id}/matches", package_matches, "Matched providers, availability first",
+            auth=BROKER, returns=list[MatchOut], tag="packages"),
 ]

@@ -2,55 +2,54 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from matcher import NotFound
-from web.http import brokerage, current_user, json_body, ok
+from matcher import AreaInput, NotFound, ProviderInput, ProviderPatch
+from web import api
+from web.api import ANYONE, BROKER, Call
+from web.http import brokerage, ok
+from web.outputs import AreaOut, ProviderOut
 
 
-async def create_area(request: Request) -> Response:
-    await current_user(request, "broker")
-    area = await brokerage(request).areas.create(await json_body(request))
+async def create_area(call: Call) -> Response:
+    area = await brokerage(call.request).areas.create(call.body)
     return ok(area.to_dict(), 201)
 
 
-async def list_areas(request: Request) -> Response:
-    await current_user(request)
-    return ok([a.to_dict() for a in await brokerage(request).areas.list()])
+async def list_areas(call: Call) -> Response:
+    return ok([a.to_dict() for a in await brokerage(call.request).areas.list()])
 
 
-async def create_provider(request: Request) -> Response:
-    await current_user(request, "broker")
-    provider = await brokerage(request).providers.create(await json_body(request))
+async def create_provider(call: Call) -> Response:
+    provider = await brokerage(call.request).providers.create(call.body)
     return ok(provider.to_dict(), 201)
 
 
-async def list_providers(request: Request) -> Response:
-    await current_user(request, "broker")
-    return ok([p.to_dict() for p in await brokerage(request).providers.list()])
+async def list_providers(call: Call) -> Response:
+    return ok([p.to_dict() for p in await brokerage(call.request).providers.list()])
 
 
-async def get_provider(request: Request) -> Response:
-    user = await current_user(request)
-    provider_id = request.path_params["provider_id"]
-    if not user.is_broker and user.provider_id != provider_id:
+async def get_provider(call: Call) -> Response:
+    provider_id = call.param("provider_id")
+    if not call.me.is_broker and call.me.provider_id != provider_id:
         raise NotFound("No such provider.")
-    return ok((await brokerage(request).providers.get(provider_id)).to_dict())
+    return ok((await brokerage(call.request).providers.get(provider_id)).to_dict())
 
 
-async def update_provider(request: Request) -> Response:
-    await current_user(request, "broker")
-    provider = await brokerage(request).providers.update(request.path_params["provider_id"], await json_body(request))
+async def update_provider(call: Call) -> Response:
+    provider = await brokerage(call.request).providers.update(call.param("provider_id"), call.body)
     return ok(provider.to_dict())
 
 
 routes = [
-    Route("/api/areas", create_area, methods=["POST"]),
-    Route("/api/areas", list_areas, methods=["GET"]),
-    Route("/api/providers", create_provider, methods=["POST"]),
-    Route("/api/providers", list_providers, methods=["GET"]),
-    Route("/api/providers/{provider_id}", get_provider, methods=["GET"]),
-    Route("/api/providers/{provider_id}", update_provider, methods=["PATCH"]),
+    api.post("/api/areas", create_area, "Create an area (a named set of postcode districts)", auth=BROKER,
+             body=AreaInput, returns=AreaOut, status=201, errors=(409,), tag="areas"),
+    api.get("/api/areas", list_areas, "List areas", auth=ANYONE, returns=list[AreaOut], tag="areas"),
+    api.post("/api/providers", create_provider, "Add a provider", auth=BROKER, body=ProviderInput,
+             returns=ProviderOut, status=201, tag="providers"),
+    api.get("/api/providers", list_providers, "List providers", auth=BROKER, returns=list[ProviderOut], tag="providers"),
+    api.get("/api/providers/{provider_id}", get_provider, "One provider (a provider user: its own)", auth=ANYONE,
+            returns=ProviderOut, tag="providers"),
+    api.patch("/api/providers/{provider_id}", update_provider, "Change a provider's fields or status", auth=BROKER,
+              body=ProviderPatch, returns=ProviderOut, tag="providers"),
 ]

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 import geo
 from matcher import NotFound
-from web.http import brokerage, current_user, ok
+from web import api
+from web.api import ANYONE, Call
+from web.http import brokerage, ok
+from web.outputs import Feature
 
 
-async def district(request: Request) -> Response:
-    await current_user(request)
-    postcodes = brokerage(request).postcodes
+async def district(call: Call) -> Response:
+    postcodes = brokerage(call.request).postcodes
     try:
-        code = geo.outward_code(request.path_params["code"])
+        code = geo.outward_code(call.param("code"))
         return ok(postcodes.district_shape(code))
     except (geo.MalformedPostcode, KeyError) as exc:
         raise NotFound("No such postcode district.") from exc
 
 
-routes = [Route("/api/geo/districts/{code}", district, methods=["GET"])]
+routes = [
+    api.get("/api/geo/districts/{code}", district, "A postcode district's outline (GeoJSON, WGS84)", auth=ANYONE,
+            returns=Feature, errors=(404,), tag="geography"),
+]

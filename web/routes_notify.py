@@ -7,12 +7,13 @@ from urllib.parse import parse_qsl, quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
-
-from matcher import Invalid
 from notifier import STATUS_PATH, DevOutbox, Outbox, Receipts
+from web import api
+from web.api import BROKER, PUBLIC, Call
 from web.errors import HttpError
-from web.http import brokerage, current_user, ok
+from web.http import brokerage, ok
+from web.inputs import NotificationQuery, OutboxQuery
+from web.outputs import NotificationOut
 
 
 def _outbox(request: Request) -> Outbox:
@@ -20,18 +21,16 @@ def _outbox(request: Request) -> Outbox:
     return Outbox(service.redis, service.events)
 
 
-async def list_notifications(request: Request) -> Response:
-    await current_user(request, "broker")
-    package_id = request.query_params.get("package_id")
-    if not package_id:
-        raise Invalid({"package_id": "is required"})
-    await brokerage(request).packages.load(package_id)  # 404 for an unknown package
-    notes = await _outbox(request).for_package(package_id)
+async def list_notifications(call: Call) -> Response:
+    package_id = call.query.package_id
+    await brokerage(call.request).packages.load(package_id)  # 404 for an unknown package
+    notes = await _outbox(call.request).for_package(package_id)
     return ok([{k: n.public()[k] for k in ("id", "user_id", "channel", "event", "status", "attempts", "provider_message_id")}
                for n in notes])
 
 
-async def twilio_status(request: Request) -> Response:
+async def twilio_status(call: Call) -> Response:
+    request = call.request
     settings = brokerage(request).settings
     # Twilio posts application/x-www-form-urlencoded; parsed here rather than adding python-multipart.
     params = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
@@ -42,12 +41,13 @@ async def twilio_status(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def dev_outbox(request: Request) -> Response:
+async def dev_outbox(call: Call) -> Response:
+    request = call.request
     settings = brokerage(request).settings
     if settings.smtp.host and settings.twilio.account_sid:
         raise HttpError(404, "not_found", "Email and SMS are sent for real; there is no dev outbox.")
     messages = await DevOutbox(brokerage(request).redis).recent()
-    if request.query_params.get("format") == "json" or "application/json" in request.headers.get("accept", ""):
+    if call.query.format == "json" or "application/json" in request.headers.get("accept", ""):
         return JSONResponse(messages)
     rows = "".join(
         f"<tr><td>{html.escape(m.get('channel', ''))}</td><td>{html.escape(m.get('to', ''))}</td>"
@@ -62,15 +62,20 @@ async def dev_outbox(request: Request) -> Response:
     return HTMLResponse(page)
 
 
-async def short_link(request: Request) -> Response:
+async def short_link(call: Call) -> Response:
     """The short link in SMS bodies: /p/{id} -> the provider's package page."""
-    package_id = request.path_params["package_id"]
+    package_id = call.param("package_id")
     return RedirectResponse(f"/provider/packages/{quote(package_id, safe='')}", status_code=302)
 
 
 routes = [
-    Route("/api/notifications", list_notifications, methods=["GET"]),
-    Route(STATUS_PATH, twilio_status, methods=["POST"]),
-    Route("/dev/outbox", dev_outbox, methods=["GET"]),
-    Route("/p/{package_id}", short_link, methods=["GET"]),
+    api.get("/api/notifications", list_notifications, "A package's notifications and their delivery", auth=BROKER,
+            query=NotificationQuery, returns=list[NotificationOut], errors=(404,), tag="notifications"),
+    api.post(STATUS_PATH, twilio_status, "Twilio's status callback (form-encoded, X-Twilio-Signature checked)",
+             auth=PUBLIC, status=204, errors=(403,), media="", tag="hooks"),
+    api.get("/dev/outbox", dev_outbox, "Messages kept instead of sent while a channel is in dev mode (HTML, or JSON)",
+            auth=PUBLIC, query=OutboxQuery, returns=list[dict], errors=(404,), extra_media={"text/html": "a table"},
+            tag="operations"),
+    api.get("/p/{package_id}", short_link, "The short link in SMS: redirects to the provider's package page",
+            auth=PUBLIC, status=302, media="", tag="hooks"),
 ]

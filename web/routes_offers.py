@@ -4,18 +4,21 @@ hears the outcome of every offer it made)."""
 
 from __future__ import annotations
 
-from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from web.http import brokerage, current_user, ok
+from web import api
+from web.api import PROVIDER, Call
+from web.http import brokerage, ok
+from web.outputs import MyOffer
 
 LIMIT = 200
 
 
-async def my_offers(request: Request) -> Response:
-    user = await current_user(request, "provider")
-    return ok(await brokerage(request).offers.of_provider(user.provider_id or "", LIMIT))
+async def my_offers(call: Call) -> Response:
+    return ok(await brokerage(call.request).offers.of_provider(call.me.provider_id or "", LIMIT))
 
 
-routes = [Route("/api/offers", my_offers, methods=["GET"])]
+routes = [
+    api.get("/api/offers", my_offers, "A provider's own offers across packages, with outcomes", auth=PROVIDER,
+            returns=list[MyOffer], tag="offers"),
+]

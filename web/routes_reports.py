@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from matcher import Invalid, Reports, parse_range, to_csv
-from web.http import brokerage, current_user, ok
+from matcher import Reports, parse_range, to_csv
+from web import api
+from web.api import BROKER, Call
+from web.http import brokerage, ok
+from web.inputs import ReportQuery
+from web.outputs import Summary
 
-FORMATS = ("json", "csv")
 
-
-async def summary(request: Request) -> Response:
-    await current_user(request, "broker")
-    fmt = request.query_params.get("format") or "json"
-    if fmt not in FORMATS:
-        raise Invalid({"format": "must be json or csv"})
-    span = parse_range(request.query_params)
-    report = await Reports(brokerage(request).redis).summary(span)
-    if fmt == "json":
+async def summary(call: Call) -> Response:
+    query: ReportQuery = call.query
+    span = parse_range({"from": query.from_, "to": query.to})
+    report = await Reports(brokerage(call.request).redis).summary(span)
+    if query.format == "json":
         return ok(report)
     return Response(to_csv(report), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="summary.csv"',
     })
 
 
-routes = [Route("/api/reports/summary", summary, methods=["GET"])]
+routes = [
+    api.get("/api/reports/summary", summary, "Placement figures over a period (JSON, or CSV with ?format=csv)",
+            auth=BROKER, query=ReportQuery, returns=Summary, tag="reports",
+            extra_media={"text/csv": "the same figures as metric,key,value rows"}),
+]

@@ -139,3 +139,11 @@ async def test_preferences_saved_and_phone_error_beside_field(world: World, brow
     assert me["preferences"]["phone"] == "+447700900123"
     assert "sms" in me["preferences"]["channels"]["green"]
     assert me["preferences"]["quiet_hours"]["start"] == "22:00"
+
+
+@pytest.mark.parametrize("width", [320, 375, 1280])
+async def test_api_reference_page(browsing: Browsing, width: int) -> None:
+    page = await browsing.page(width=width)
+    await page.goto("/docs")
+    await page.get_by_role("heading", name="API reference").wait_for()
+    await check(page, "api-docs", width)

@@ -8,10 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from accounts import AccountError
-from matcher import BrokerageError
-from web.pages.render import SESSION_COOKIE, guarded, home_of, page, page_user, redirect
+from web.errors import DOMAIN_ERRORS, HttpError, status_of
 from web.ratelimit import check_login_rate
+from web.pages.render import SESSION_COOKIE, guarded, home_of, page, page_user, redirect
 
 MESSAGES = {
     "invalid_credentials": "Enter a correct email address and password. After {attempts} wrong attempts the account is locked for a while.",
@@ -58,9 +57,9 @@ async def login(request: Request) -> Response:
         try:
             await check_login_rate(request, service.redis, service.settings.login_rate_per_min)
             token, user = await service.accounts.login(email, password)
-        except (BrokerageError, AccountError) as exc:
+        except (*DOMAIN_ERRORS, HttpError) as exc:
             errors["form"] = MESSAGES[exc.code].format(attempts=attempts) if exc.code in MESSAGES else exc.message
-            return page(request, "login.html", None, status=exc.status, next=target or "", errors=errors, email=email,
+            return page(request, "login.html", None, status=status_of(exc), next=target or "", errors=errors, email=email,
                         code=exc.code, lockout_attempts=attempts)
         response = redirect(target or home_of(user))
         settings = request.state.brokerage.settings

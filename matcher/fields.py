@@ -1,0 +1,99 @@
+"""The building blocks of typed inputs: what a string, an id, a date or a list may be once it
+has crossed the web boundary.
+
+Inputs are pydantic v2 models (see `matcher/inputs.py`). The web layer parses every JSON
+body straight from bytes into them (`Model.model_validate_json`), so the domain only ever
+receives values of the declared types: strings are valid UTF-8 without lone surrogates
+(pydantic's JSON parser refuses them) and without control characters; lists are lists, not
+null; numbers are finite; sizes are bounded here and nesting by the parser. The same models
+produce the JSON Schema in `/openapi.json`, so the documentation cannot drift from the check.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from core import ID_PATTERN
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PHONE_PATTERN = r"^\+[1-9]\d{7,14}$"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+MAX_TEXT = 2000
+MAX_LIST = 100
+
+
+class Input(BaseModel):
+    """Base of every typed input: strict types (no "10" for 10, no 1 for true), finite
+    numbers, surrounding whitespace dropped; unknown keys are ignored as they always were."""
+
+    model_config = ConfigDict(strict=True, allow_inf_nan=False, str_strip_whitespace=True, extra="ignore",
+                              frozen=True, hide_input_in_errors=True)
+
+
+class Query(BaseModel):
+    """Base of query-string inputs: every value arrives as text, so numbers are read from it."""
+
+    model_config = ConfigDict(strict=False, allow_inf_nan=False, str_strip_whitespace=True, extra="ignore",
+                              frozen=True, hide_input_in_errors=True)
+
+
+def no_controls(keep: str) -> Any:
+    def check(value: str) -> str:
+        for char in value:
+            kind = unicodedata.category(char)
+            if kind == "Cs" or (kind == "Cc" and char not in keep):
+                raise ValueError("must not contain control characters" + (" other than newline and tab" if keep else ""))
+        return value
+    return AfterValidator(check)
+
+
+def _real_date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("is not a real date") from None
+    return value
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+# A line of text (names, references, ids given by clients): no control characters at all.
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), no_controls("")]
+# Free text a person writes (reasons, notes, summaries): newlines and tabs allowed.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT), no_controls("\n\t")]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), no_controls("\n\t")]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN), Field(examples=["pkg_0192a3b4c5d6e7f8a9b0"])]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN),
+                  AfterValidator(_lower), Field(json_schema_extra={"format": "email"})]
+Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN), Field(examples=["+447700900123"])]
+Day = Annotated[str, StringConstraints(pattern=DATE_PATTERN), AfterValidator(_real_date),
+                Field(json_schema_extra={"format": "date"}, examples=["2026-11-23"])]
+# A date or a date-time, read by `when.parse_moment` in the domain.
+Moment = Annotated[str, StringConstraints(min_length=10, max_length=40), no_controls(""),
+                   Field(examples=["2026-11-30", "2026-11-30T18:00:00Z"])]
+Carers = Annotated[int, Field(ge=1, le=2)]
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    return list(dict.fromkeys(values))
+
+
+def listed(item: Any, *, min_length: int = 0, max_length: int = MAX_LIST) -> Any:
+    """A bounded JSON array of `item`, duplicates dropped in first-seen order."""
+    return Annotated[list[item], Field(min_length=min_length, max_length=max_length), AfterValidator(_unique)]
+
+
+def text_or_null(value: Any) -> Any:
+    """Optional free text: an empty string means "none", like an omitted field."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+OptionalText = Annotated[Text | None, BeforeValidator(text_or_null)]

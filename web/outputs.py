@@ -1,0 +1,226 @@
+"""What the API answers, as types for the OpenAPI document. Each names the fields a client
+may rely on; answers may carry more (the contract welcomes extra fields), so every model
+allows them. The fuzzing test (tests/test_fuzz_api.py) checks real answers against these,
+so a view that drifts from its type fails the suite."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from matcher import PACKAGE_STATUSES
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorDetail(Out):
+    code: str = Field(description="snake_case, stable")
+    message: str = Field(description="a sentence for a person")
+    fields: dict[str, str] | None = Field(default=None, description="for validation errors: field -> what is wrong")
+
+
+class Error(Out):
+    """Every error answer."""
+
+    error: ErrorDetail
+
+
+class UserOut(Out):
+    id: str
+    email: str
+    role: Literal["admin", "broker", "provider"]
+    provider_id: str | None
+
+
+class Session(Out):
+    token: str
+    user: UserOut
+
+
+class NewUser(UserOut):
+    created_at: str
+
+
+class Preferences(Out):
+    phone: str | None
+    email: str | None
+    channels: dict[str, list[str]]
+    quiet_hours: dict[str, str] | None
+
+
+class Me(NewUser):
+    preferences: Preferences
+
+
+class AreaOut(Out):
+    id: str
+    name: str
+    districts: list[str]
+    created_at: str
+
+
+class ProviderOut(Out):
+    id: str
+    name: str
+    cqc_rating: str
+    specialisms: list[str]
+    client_groups: list[str]
+    service_types: list[str]
+    coverage: list[dict[str, Any]]
+    tiers: dict[str, str]
+    email: str
+    phone: str | None
+    status: str
+
+
+class VisitOut(Out):
+    days: list[str]
+    band: str
+    minutes: int
+    carers: int
+    time_critical: bool
+
+
+class PackageView(Out):
+    """A package as its reader may see it: brokers and the awarded provider get everything,
+    a matched provider the redacted view (no postcode, summary or reference; `sector`,
+    `distance_km` and `matched_availability` instead)."""
+
+    id: str
+    status: Literal[PACKAGE_STATUSES]
+    urgency: str
+    service_type: str
+    client_group: str
+    hours_per_week: float
+    start_date: str
+    visits: list[VisitOut]
+    specialisms: list[str]
+    district: str
+    sector: str
+    area: str | None
+    posted_at: str
+    deadline: str
+    wave: int
+    shareable_summary: str | None
+    previous_hand_backs: list[dict[str, Any]]
+    postcode: str | None = Field(default=None, description="brokers and the awarded provider only")
+    summary: str | None = Field(default=None, description="brokers and the awarded provider only")
+    reference: str | None = Field(default=None, description="brokers and the awarded provider only")
+    distance_km: float | None = Field(default=None, description="providers: from the nearest coverage centre")
+    matched_availability: bool | None = Field(default=None, description="providers: declared availability fits")
+
+
+class PostedPackage(PackageView):
+    matched: int = Field(description="providers told now")
+
+
+class HandedBack(Out):
+    new_package_id: str
+    status: Literal["handed_back"]
+
+
+class HistoryEntry(Out):
+    id: str
+    at: str
+    actor: str
+    type: str
+    data: dict[str, Any]
+
+
+class OfferOut(Out):
+    id: str
+    package_id: str
+    provider_id: str
+    hourly_rate: float
+    start_date: str
+    can_meet_needs: bool
+    note: str | None
+    status: Literal["submitted", "withdrawn", "accepted", "declined"]
+    submitted_at: str
+    updated_at: str
+
+
+class RankedOffer(OfferOut):
+    score: float | None = Field(default=None, description="brokers: the award score, 0-100")
+    score_parts: dict[str, float] | None = Field(default=None, description="brokers: {quality, price}")
+
+
+class MyOffer(OfferOut):
+    package: dict[str, Any] = Field(description="what the provider may see of the package")
+
+
+class Declined(Out):
+    package_id: str
+    provider_id: str
+    status: Literal["declined"]
+    reason: str
+
+
+class MatchOut(Out):
+    provider_id: str
+    wave: int
+    tier: str
+    at: str
+    matched_availability: bool
+    distance_km: float | None
+
+
+class SlotOut(Out):
+    id: str
+    provider_id: str
+    districts: list[str]
+    days: list[str]
+    bands: list[str]
+    carers: int
+    valid_until: str
+    created_at: str
+
+
+class PostedSlot(SlotOut):
+    packages: list[str] = Field(description="ids of the live packages this availability brought")
+
+
+class NotificationOut(Out):
+    id: str
+    user_id: str
+    channel: str
+    event: str
+    status: Literal["queued", "sending", "sent", "delivered", "failed"]
+    attempts: int
+    provider_message_id: str | None
+
+
+class Summary(Out):
+    posted: int
+    awarded: int
+    unplaced: int
+    awarded_within_deadline_pct: float | None
+    median_seconds_to_award: dict[str, float | None]
+    offers_per_package: float | None
+    unplaced_by_district: dict[str, int]
+    provider_response_rate: dict[str, float | None]
+    awarded_hours_by_provider: dict[str, float]
+
+
+class Status(Out):
+    status: str
+
+
+class Feature(Out):
+    """A GeoJSON Feature (WGS84)."""
+
+    type: Literal["Feature"]
+    geometry: dict[str, Any]
+    properties: dict[str, Any]
+
+
+class EventOut(Out):
+    """One event, as a socket sends it and as the history lists it."""
+
+    id: str = Field(description="the event id; resume after it with ?after=")
+    type: str
+    at: str | None
+    data: dict[str, Any]
