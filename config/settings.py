@@ -62,6 +62,8 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    # Average speed between care visits, for round fit's drive time (town driving, parking).
+    round_speed_kmh: float = 25.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +115,7 @@ class Settings:
             public_url=(env.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
             login_rate_per_min=read("LOGIN_RATE_PER_MIN", 60, _positive_int),
             ws_send_queue=read("WS_SEND_QUEUE", 1000, _positive_int),
+            round_speed_kmh=read("ROUND_SPEED_KMH", 25.0, _positive_float),
             geo_cache=Path(env["GEO_CACHE_DIR"]).resolve() if env.get("GEO_CACHE_DIR") else None,
             argon2_time_cost=read("ARGON2_TIME_COST", 3, _positive_int),
             argon2_memory_kib=read("ARGON2_MEMORY_KIB", 65536, _argon2_memory),

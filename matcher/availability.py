@@ -123,6 +123,23 @@ class AvailabilityStore:
         index = keys.AVAILABILITY if provider_id is None else keys.provider_availability(provider_id)
         return await self._current(index)
 
+    async def current_of(self, provider_ids: list[str]) -> dict[str, list[Slot]]:
+        """Each provider's current slots, in two round trips however many providers."""
+        now = time.time()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for pid in provider_ids:
+                pipe.zrangebyscore(keys.provider_availability(pid), now, "+inf")
+            id_lists = await pipe.execute()
+        wanted = sorted({i for ids in id_lists for i in ids})
+        slots: dict[str, Slot] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for raw in await self.redis.mget([keys.availability(i) for i in chunk]):
+                if raw:
+                    slot = Slot.from_dict(json.loads(raw))
+                    slots[slot.id] = slot
+        return {pid: [slots[i] for i in ids if i in slots] for pid, ids in zip(provider_ids, id_lists, strict=True)}
+
     async def fitting(self, package: Package) -> frozenset[str]:
         """Providers whose current availability covers the package (the matcher's lookup)."""
         by_provider: dict[str, list[Slot]] = {}

@@ -24,6 +24,7 @@ from matcher import (
     OfferBook,
     Package,
     PackageStore,
+    RoundBook,
     ProviderStore,
     schedule_window,
 )
@@ -60,7 +61,9 @@ class Brokerage:
             await schedule_window(arq, settings, package)
 
         slots = AvailabilityStore(redis, postcodes, events)
-        packages = PackageStore(redis, settings, postcodes, areas, providers, events, schedule, availability=slots.fitting)
+        rounds = RoundBook(redis, postcodes, slots, settings.round_speed_kmh)
+        packages = PackageStore(redis, settings, postcodes, areas, providers, events, schedule,
+                                availability=slots.fitting, rounds=rounds)
         return cls(
             settings=settings, redis=redis, arq=arq, postcodes=postcodes, events=events,
             accounts=AccountStore(redis, settings), areas=areas, providers=providers, packages=packages,
