@@ -15,8 +15,12 @@ across 2,000 matched providers stays in milliseconds.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
+
+import numpy as np
 
 from redis.asyncio import Redis
 
@@ -30,6 +34,11 @@ BAND_RANK = {band: n for n, band in enumerate(BANDS)}
 
 
 def day_mask(days: Iterable[str]) -> int:
+    return _mask(tuple(days))
+
+
+@lru_cache(maxsize=4096)
+def _mask(days: tuple[str, ...]) -> int:
     mask = 0
     for day in days:
         mask |= DAY_BIT.get(day, 0)
@@ -37,96 +46,215 @@ def day_mask(days: Iterable[str]) -> int:
 
 
 def mask_days(mask: int) -> list[str]:
-    return [day for day in DAYS if mask & DAY_BIT[day]]
+    return list(_days_of(mask))
 
 
-@dataclass(frozen=True, slots=True)
-class Stop:
-    """One place on a round: where, and on which days (bit mask) in its band."""
+@lru_cache(maxsize=1 << len(DAYS))
+def _days_of(mask: int) -> tuple[str, ...]:
+    return tuple(day for day in DAYS if mask & DAY_BIT[day])
 
-    e: float
-    n: float
-    days: int
-    source: str  # "client" or "availability"
+
+SOURCES = ("client", "availability")
+# A cached index is trusted this long even if its award and slot ids are unchanged: a
+# variation may change an awarded package's visits without changing the ids.
+CACHE_S = 30.0
+CACHE_MAX = 20_000
+_POP = np.array([bin(i).count("1") for i in range(1 << len(DAYS))], dtype=np.int64)
+
+
+@dataclass
+class BandStops:
+    """One band's stops as one 4 x k array (rows: easting, northing, days mask, source index
+    in SOURCES), so many providers' stops stack with a single concatenate."""
+
+    data: np.ndarray
+
+    @property
+    def e(self) -> np.ndarray:
+        return self.data[0]
+
+    @property
+    def n(self) -> np.ndarray:
+        return self.data[1]
+
+    @property
+    def days(self) -> np.ndarray:
+        return self.data[2].astype(np.int64)
+
+    @property
+    def source(self) -> np.ndarray:
+        return self.data[3].astype(np.int64)
 
 
 @dataclass
 class RoundIndex:
-    """A provider's rounds by band."""
+    """A provider's rounds by band, ready for vectorised nearest-stop queries."""
 
-    by_band: dict[str, list[Stop]] = field(default_factory=dict)
+    bands: dict[str, BandStops] = field(default_factory=dict)
 
-    def add(self, band: str, stop: Stop) -> None:
-        self.by_band.setdefault(band, []).append(stop)
+    @classmethod
+    def build(cls, stops: Iterable[tuple[str, float, float, int, int]]) -> RoundIndex:
+        """From (band, easting, northing, days mask, source) tuples."""
+        grouped: dict[str, list[tuple[float, float, int, int]]] = {}
+        for band, e, n, mask, source in stops:
+            if mask and band in BAND_RANK:
+                grouped.setdefault(band, []).append((e, n, mask, source))
+        return cls({band: BandStops(np.array(rows, dtype=np.float64).T.copy()) for band, rows in grouped.items()})
 
     def __bool__(self) -> bool:
-        return bool(self.by_band)
+        return bool(self.bands)
 
 
 def needs_of(package: Package) -> dict[str, int]:
-    """The package's days per band, as bit masks."""
+    """The package's days per band, as bit masks, in band order."""
     needs: dict[str, int] = {}
     for visit in package.visits:
         band = visit.get("band")
         if band in BAND_RANK:
             needs[band] = needs.get(band, 0) | day_mask(visit.get("days") or ())
-    return needs
+    return {band: needs[band] for band in BANDS if needs.get(band)}
 
 
-def clients_index(index: RoundIndex, clients: Iterable[Package]) -> RoundIndex:
-    for client in clients:
-        for band, mask in needs_of(client).items():
-            if mask:
-                index.add(band, Stop(client.easting, client.northing, mask, "client"))
-    return index
+def client_stops(clients: Iterable[Package]) -> list[tuple[str, float, float, int, int]]:
+    return [(band, c.easting, c.northing, mask, 0) for c in clients for band, mask in needs_of(c).items()]
 
 
-def slots_index(index: RoundIndex, slots: Iterable[Slot], postcodes: geo.PostcodeIndex) -> RoundIndex:
+def slot_stops(slots: Iterable[Slot], postcodes: geo.PostcodeIndex) -> list[tuple[str, float, float, int, int]]:
+    """An availability slot is a round at each of its districts' centres."""
+    stops = []
     for slot in slots:
         mask = day_mask(slot.days)
-        if not mask:
-            continue
         for district in slot.districts:
             try:
                 e, n = postcodes.district_centroid(district)
             except KeyError:
                 continue
-            for band in slot.bands:
-                index.add(band, Stop(e, n, mask, "availability"))
-    return index
+            stops.extend((band, e, n, mask, 1) for band in slot.bands)
+    return stops
+
+
+def _result(km_m: float, band: str, shared: int, source: int, speed_kmh: float) -> dict[str, Any]:
+    km = round(km_m / 1000.0, 1)
+    return {"km": km, "drive_minutes": round(km / speed_kmh * 60), "band": band,
+            "days": mask_days(shared), "source": SOURCES[source]}
+
+
+def _nearest(stops: BandStops, x: float, y: float, need: int) -> tuple[float, int, int] | None:
+    """(squared distance, shared days, row) of the nearest stop sharing a day, preferring
+    more shared days on a tie; None if none shares one."""
+    shared = stops.days & need
+    d2 = (stops.e - x) ** 2 + (stops.n - y) ** 2
+    d2 = np.where(shared != 0, d2, np.inf)
+    order = np.lexsort((-_POP[shared], d2))
+    row = int(order[0])
+    if not np.isfinite(d2[row]):
+        return None
+    return float(d2[row]), int(shared[row]), row
 
 
 def fit(index: RoundIndex, centre: geo.Place, needs: dict[str, int], speed_kmh: float) -> dict[str, Any] | None:
-    """The nearest stop that shares a (day, band) with the package, or None."""
-    if not index.by_band:
+    """The nearest stop sharing a (day, band) with the package, or None. Nearest first; on
+    a tie the earlier band, then the stop sharing more days."""
+    if not index.bands:
         return None
     x, y = centre.easting, centre.northing
-    best: tuple[float, int, int, str, Stop] | None = None
-    for band, mask in needs.items():
-        stops = index.by_band.get(band)
-        if not stops:
+    best: tuple[float, str, int, int] | None = None
+    for band, need in needs.items():
+        stops = index.bands.get(band)
+        if stops is None:
             continue
-        rank = BAND_RANK[band]
-        for stop in stops:
-            shared = stop.days & mask
-            if not shared:
-                continue
-            d2 = (stop.e - x) ** 2 + (stop.n - y) ** 2
-            # Nearest first; on a tie, the earlier band, then the stop sharing more days.
-            key = (d2, rank, -shared.bit_count())
-            if best is None or key < best[:3]:
-                best = (d2, rank, -shared.bit_count(), band, stop)
+        found = _nearest(stops, x, y, need)
+        if found is not None and (best is None or found[0] < best[0]):
+            best = (found[0], band, found[1], found[2])
     if best is None:
         return None
-    _, _, _, band, stop = best
-    km = round(geo.ground_distance_m(x, y, stop.e, stop.n) / 1000.0, 1)
-    return {
-        "km": km,
-        "drive_minutes": round(km / speed_kmh * 60),
-        "band": band,
-        "days": mask_days(stop.days & needs[band]),
-        "source": stop.source,
-    }
+    _, band, shared, row = best
+    stops = index.bands[band]
+    return _result(geo.ground_distance_m(x, y, float(stops.e[row]), float(stops.n[row])), band, shared,
+                   int(stops.source[row]), speed_kmh)
+
+
+def fit_many(index: RoundIndex, wanted: list[tuple[geo.Place, dict[str, int]]],
+             speed_kmh: float) -> list[dict[str, Any] | None]:
+    """Many packages (centre, needs) against one provider's rounds at once (its board):
+    per band, one packages x stops matrix."""
+    out: list[dict[str, Any] | None] = [None] * len(wanted)
+    if not index.bands or not wanted:
+        return out
+    cx = np.array([c.easting for c, _ in wanted])
+    cy = np.array([c.northing for c, _ in wanted])
+    count = len(wanted)
+    best_d2 = np.full(count, np.inf)
+    best_band = np.zeros(count, dtype=np.int64)
+    best_shared = np.zeros(count, dtype=np.int64)
+    best_col = np.zeros(count, dtype=np.int64)
+    for rank, band in enumerate(BANDS):
+        stops = index.bands.get(band)
+        if stops is None:
+            continue
+        need = np.array([needs.get(band, 0) for _, needs in wanted], dtype=np.int64)
+        rows = np.flatnonzero(need)
+        if rows.size == 0:
+            continue
+        shared = need[rows, None] & stops.days[None, :]
+        d2 = (cx[rows, None] - stops.e[None, :]) ** 2 + (cy[rows, None] - stops.n[None, :]) ** 2
+        d2 = np.where(shared != 0, d2, np.inf)
+        # Nearest, then more shared days: a thousandth of a square metre per shared day decides ties only.
+        col = np.argmin(d2 - _POP[shared] * 1e-3, axis=1)
+        pick = np.arange(rows.size)
+        got = d2[pick, col]
+        better = got < best_d2[rows]
+        r = rows[better]
+        best_d2[r], best_band[r], best_col[r], best_shared[r] = got[better], rank, col[better], shared[pick, col][better]
+    for r in np.flatnonzero(np.isfinite(best_d2)).tolist():
+        band = BANDS[int(best_band[r])]
+        column = index.bands[band].data[:, int(best_col[r])]
+        centre = wanted[r][0]
+        metres = geo.ground_distance_m(centre.easting, centre.northing, float(column[0]), float(column[1]))
+        out[r] = _result(metres, band, int(best_shared[r]), int(column[3]), speed_kmh)
+    return out
+
+
+def fit_across(indexes: dict[str, RoundIndex], centre: geo.Place, needs: dict[str, int],
+               speed_kmh: float) -> dict[str, dict[str, Any] | None]:
+    """One package against many providers at once: every provider's stops in a band are
+    stacked into one array, and the nearest per provider is taken by sorting."""
+    pids = list(indexes)
+    out: dict[str, dict[str, Any] | None] = dict.fromkeys(pids)
+    x, y = centre.easting, centre.northing
+    best_d2 = np.full(len(pids), np.inf)
+    best = np.zeros((5, len(pids)))  # band rank, shared days, easting, northing, source
+    parts: dict[str, list[np.ndarray]] = {band: [] for band in needs}
+    owners: dict[str, list[int]] = {band: [] for band in needs}
+    for i, pid in enumerate(pids):
+        for band, stops in indexes[pid].bands.items():
+            if band in parts:
+                parts[band].append(stops.data)
+                owners[band].append(i)
+    for band, need in needs.items():
+        if not parts[band]:
+            continue
+        data = np.concatenate(parts[band], axis=1)
+        owner = np.repeat(np.array(owners[band]), [a.shape[1] for a in parts[band]])
+        shared = data[2].astype(np.int64) & need
+        keep = np.flatnonzero(shared)
+        if keep.size == 0:
+            continue
+        data, shared, owner = data[:, keep], shared[keep], owner[keep]
+        d2 = (data[0] - x) ** 2 + (data[1] - y) ** 2
+        order = np.lexsort((-_POP[shared], d2, owner))
+        first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+        better = first[d2[first] < best_d2[owner[first]]]
+        who = owner[better]
+        best_d2[who] = d2[better]
+        best[:, who] = np.vstack([np.full(better.size, BAND_RANK[band]), shared[better], data[0][better], data[1][better], data[3][better]])
+    found = np.flatnonzero(np.isfinite(best_d2))
+    if found.size:
+        metres = geo.ground_distances_m(best[2, found], best[3, found], x, y).tolist()
+        ranks, shared_days, sources = (best[k, found].astype(np.int64).tolist() for k in (0, 1, 4))
+        for i, m, rank, sh, src in zip(found.tolist(), metres, ranks, shared_days, sources, strict=True):
+            out[pids[i]] = _result(m, BANDS[rank], sh, src, speed_kmh)
+    return out
 
 
 class RoundBook:
@@ -137,6 +265,7 @@ class RoundBook:
         self.postcodes = postcodes
         self.slots = slots
         self.speed_kmh = speed_kmh
+        self._cache: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], float, RoundIndex]] = {}
 
     def centre(self, package: Package) -> geo.Place | None:
         try:
@@ -144,15 +273,41 @@ class RoundBook:
         except KeyError:
             return None
 
-    async def clients(self, provider_ids: list[str]) -> dict[str, list[Package]]:
-        """Each provider's current clients: awarded to it and still running."""
+    async def indexes(self, provider_ids: list[str]) -> dict[str, RoundIndex]:
+        """Each provider's rounds. One round trip reads every provider's award and slot ids;
+        an index built from the same ids within CACHE_S is reused, so only providers whose
+        clients or availability changed are read and rebuilt."""
         if not provider_ids:
             return {}
+        now = time.time()
         async with self.redis.pipeline(transaction=False) as pipe:
             for pid in provider_ids:
                 pipe.zrange(keys.provider_awards(pid), 0, -1)
-            awards = await pipe.execute()
-        wanted = sorted({i for ids in awards for i in ids})
+                pipe.zrangebyscore(keys.provider_availability(pid), now, "+inf")
+            raw = await pipe.execute()
+        prints = {pid: (tuple(raw[2 * n]), tuple(raw[2 * n + 1])) for n, pid in enumerate(provider_ids)}
+        out: dict[str, RoundIndex] = {}
+        stale = []
+        for pid in provider_ids:
+            cached = self._cache.get(pid)
+            if cached is not None and cached[0] == prints[pid] and now - cached[1] < CACHE_S:
+                out[pid] = cached[2]
+            else:
+                stale.append(pid)
+        if stale:
+            clients = await self._clients({pid: prints[pid][0] for pid in stale})
+            slots = await self.slots.current_of(stale)
+            if len(self._cache) + len(stale) > CACHE_MAX:
+                self._cache.clear()  # bounded: a cold start rebuilds what it needs
+            for pid in stale:
+                index = RoundIndex.build([*client_stops(clients[pid]), *slot_stops(slots.get(pid, ()), self.postcodes)])
+                self._cache[pid] = (prints[pid], now, index)
+                out[pid] = index
+        return out
+
+    async def _clients(self, awards: dict[str, tuple[str, ...]]) -> dict[str, list[Package]]:
+        """Each provider's current clients: awarded to it and still running."""
+        wanted = sorted({i for ids in awards.values() for i in ids})
         packages: dict[str, Package] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
@@ -160,18 +315,7 @@ class RoundBook:
                 if raw is not None:
                     package = Package.from_dict(json.loads(raw))
                     packages[package.id] = package
-        return {
-            pid: [packages[i] for i in ids if i in packages and _current(packages[i], pid)]
-            for pid, ids in zip(provider_ids, awards, strict=True)
-        }
-
-    async def indexes(self, provider_ids: list[str]) -> dict[str, RoundIndex]:
-        clients = await self.clients(provider_ids)
-        slots = await self.slots.current_of(provider_ids)
-        return {
-            pid: slots_index(clients_index(RoundIndex(), clients.get(pid, ())), slots.get(pid, ()), self.postcodes)
-            for pid in provider_ids
-        }
+        return {pid: [packages[i] for i in ids if i in packages and _current(packages[i], pid)] for pid, ids in awards.items()}
 
     def fit(self, index: RoundIndex | None, package: Package) -> dict[str, Any] | None:
         if index is None or package.status not in ("live", "awaiting_award"):
@@ -183,13 +327,27 @@ class RoundBook:
 
     async def fits(self, package: Package, provider_ids: list[str]) -> dict[str, dict[str, Any] | None]:
         """One package against each provider's rounds (posting, a wave, a provider's view)."""
-        indexes = await self.indexes(provider_ids)
-        return {pid: self.fit(indexes[pid], package) for pid in provider_ids}
+        centre = self.centre(package)
+        if centre is None or package.status not in ("live", "awaiting_award"):
+            return dict.fromkeys(provider_ids)
+        return fit_across(await self.indexes(provider_ids), centre, needs_of(package), self.speed_kmh)
 
     async def board(self, provider_id: str, packages: list[Package]) -> dict[str, dict[str, Any] | None]:
         """Many packages against one provider's rounds (its board)."""
         index = (await self.indexes([provider_id]))[provider_id]
-        return {p.id: self.fit(index, p) for p in packages}
+        return self.fit_board(index, packages)
+
+    def fit_board(self, index: RoundIndex, packages: list[Package]) -> dict[str, dict[str, Any] | None]:
+        out: dict[str, dict[str, Any] | None] = dict.fromkeys(p.id for p in packages)
+        wanted, ids = [], []
+        for package in packages:
+            centre = self.centre(package) if package.status in ("live", "awaiting_award") else None
+            if centre is not None:
+                wanted.append((centre, needs_of(package)))
+                ids.append(package.id)
+        for package_id, found in zip(ids, fit_many(index, wanted, self.speed_kmh), strict=True):
+            out[package_id] = found
+        return out
 
 
 def _current(package: Package, provider_id: str) -> bool:
