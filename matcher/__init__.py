@@ -28,6 +28,7 @@ from matcher.offers import OfferBook
 from matcher.packages import PackageStore, Reader
 from matcher.providers import ProviderStore
 from matcher.reminders import Reminders
+from matcher.round_map import RoundMap
 from matcher.rounds import RoundBook, RoundIndex
 from matcher.reports import Reports, parse_range, to_csv
 from matcher.validate import FieldErrors
@@ -37,7 +38,7 @@ __all__ = [
     "Area", "AreaStore", "AvailabilityDesk", "AvailabilityStore", "BANDS", "BrokerageError",
     "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "FieldErrors", "Forbidden", "Invalid",
     "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageStore",
-    "Provider", "ProviderStore", "Reader", "Reminders", "Reports", "RoundBook", "RoundIndex", "SERVICE_TYPES", "SPECIALISMS",
+    "Provider", "ProviderStore", "Reader", "Reminders", "Reports", "RoundBook", "RoundIndex", "RoundMap", "SERVICE_TYPES", "SPECIALISMS",
     "TooEarly", "URGENCIES", "broker_view", "ordered_matches", "parse_district", "parse_range",
     "schedule_window", "to_csv", "views",
 ]

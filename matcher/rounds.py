@@ -305,6 +305,13 @@ class RoundBook:
                 out[pid] = index
         return out
 
+    async def current_clients(self, provider_ids: list[str]) -> dict[str, list[Package]]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for pid in provider_ids:
+                pipe.zrange(keys.provider_awards(pid), 0, -1)
+            awards = await pipe.execute()
+        return await self._clients({pid: tuple(ids) for pid, ids in zip(provider_ids, awards, strict=True)})
+
     async def _clients(self, awards: dict[str, tuple[str, ...]]) -> dict[str, list[Package]]:
         """Each provider's current clients: awarded to it and still running."""
         wanted = sorted({i for ids in awards.values() for i in ids})

@@ -25,6 +25,7 @@ from matcher import (
     Package,
     PackageStore,
     RoundBook,
+    RoundMap,
     ProviderStore,
     schedule_window,
 )
@@ -45,6 +46,7 @@ class Brokerage:
     offers: OfferBook
     deadlines: DeadlineKeeper
     availability: AvailabilityDesk
+    round_map: RoundMap
 
     @classmethod
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
@@ -70,6 +72,7 @@ class Brokerage:
             offers=OfferBook(redis, settings, packages, providers, events),
             deadlines=DeadlineKeeper(packages, arq),
             availability=AvailabilityDesk(slots, packages),
+            round_map=RoundMap(packages, providers, rounds),
         )
 
     async def close(self) -> None:

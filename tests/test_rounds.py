@@ -116,3 +116,37 @@ async def test_round_fit_figures_for_three_clients_in_different_bands(world: Wor
     offers = await world.broker("GET", f"/api/packages/{near['id']}/offers", expect=200)
     assert offers[0]["round_fit"] == want[near["id"]]
     assert offers[0]["score"] == 65.0  # 0.6 x good (75) + 0.4 x price at £25 (50): unchanged by fit
+
+
+async def wait_status(world: World, package_id: str, status: str, timeout: float = 30) -> None:
+    async with asyncio.timeout(timeout):
+        while (await world.broker("GET", f"/api/packages/{package_id}", expect=200))["status"] != status:
+            await asyncio.sleep(0.2)
+
+
+async def test_provider_map_and_demand(world: World) -> None:
+    alpha = world.users["Alpha Care"]
+    client = await award_to(world, "Alpha Care", "SG1 1AB", [visit(["mon"], "morning")])
+    live = await world.post(postcode="SG2 9YL", visits=[visit(["mon"], "morning")])
+    nobody = await world.post(postcode="SG1 9RU", urgency="red", visits=[visit(["tue"], "tea")])
+    await wait_status(world, nobody["id"], "unplaced")
+
+    drawn = await alpha("GET", "/api/provider/map", expect=200)
+    centre = INDEX.sector_centroid("SG2 9")
+    assert [(p["id"], p["sector"], p["sector_centre"]) for p in drawn["packages"]] == [(live["id"], "SG2 9", [round(centre.lat, 5), round(centre.lon, 5)])]
+    assert drawn["packages"][0]["round_fit"]["band"] == "morning"
+    own = INDEX.lookup("SG1 1AB")
+    assert drawn["clients"] == [{"id": client["id"], "postcode": "SG1 1AB", "district": "SG1", "visits": [visit(["mon"], "morning")],
+                                 "location": [round(own.lat, 6), round(own.lon, 6)]}]
+    assert drawn["coverage"] == [{"kind": "districts", "codes": ["SG1", "SG2"]}]
+
+    demand = await alpha("GET", "/api/provider/demand", expect=200)
+    rows = {(r["district"], r["band"]): r for r in demand["rows"]}
+    assert rows[("SG1", "tea")]["unplaced"] == 1 and rows[("SG1", "tea")]["placed"] == 0
+    assert rows[("SG1", "morning")]["unplaced"] == 0 and rows[("SG1", "morning")]["placed"] == 1
+    assert set(rows) == {("SG1", "tea"), ("SG1", "morning")}
+    assert "provider" not in json.dumps(demand)
+    # A provider covering elsewhere learns nothing of Stevenage.
+    far = await world.add_provider("Hereford Care", coverage=[{"kind": "districts", "codes": ["HR1"]}], tiers={})
+    assert (await far("GET", "/api/provider/demand", expect=200))["rows"] == []
+    assert (await world.broker.raw("GET", "/api/provider/map")).status_code == 403
