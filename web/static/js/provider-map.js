@@ -28,7 +28,7 @@ function renderTables(data, demand) {
     el("td", { class: "govuk-table__cell", text: roundFit(p.round_fit) || "No current round in these times" }))));
   fill("clients-table", "clients-empty", "clients-body", data.clients.map((c) => el("tr", { class: "govuk-table__row" },
     el("th", { scope: "row", class: "govuk-table__header", text: c.postcode }),
-    el("td", { class: "govuk-table__cell" }, el("ul", { class: "govuk-list" }, (c.visits || []).map((v) => el("li", { text: visit(v) })))))));
+    el("td", { class: "govuk-table__cell" }, el("ul", { class: "govuk-list govuk-!-margin-bottom-0" }, (c.visits || []).map((v) => el("li", { text: visit(v) })))))));
   document.getElementById("coverage-list").replaceChildren(...data.coverage.map((c) => el("li", { text: coverageText(c) })));
   fill("demand-table", "demand-empty", "demand-body", demand.map((r) => el("tr", { class: "govuk-table__row" },
     el("th", { scope: "row", class: "govuk-table__header", text: r.district }),
