@@ -92,11 +92,15 @@ async def service_figures(clients: dict[str, list[Package]], new: Package, index
         start = time.perf_counter()
         await book.fits(new, pids)
         cold = (time.perf_counter() - start) * 1000
-        warm = []
+        warm, mget = [], []
         for _ in range(15):
             start = time.perf_counter()
             await book.fits(new, pids)
             warm.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            await redis.mget([keys.provider_rounds_version(pid) for pid in pids])
+            mget.append((time.perf_counter() - start) * 1000)
+        print(f"versions_mget_ms={statistics.median(mget):.1f}")
         await redis.aclose()
         return cold, statistics.median(warm)
     finally:

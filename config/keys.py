@@ -82,6 +82,11 @@ def provider_awards(provider_id: str) -> str:
     return f"{PREFIX}provider:{provider_id}:awards"
 
 
+def provider_rounds_version(provider_id: str) -> str:
+    """counter bumped whenever the provider's clients or availability change (round fit caches)."""
+    return f"{PREFIX}provider:{provider_id}:rounds-version"
+
+
 # Packages and offers
 PACKAGES = PREFIX + "packages"  # zset package id -> posted epoch
 DEADLINES = PREFIX + "deadlines"  # zset package id -> current window's deadline epoch (open windows only)

@@ -86,6 +86,7 @@ class AvailabilityStore:
             pipe.expireat(keys.availability(slot.id), int(until) + 1)
             for index in self._indexes(slot):
                 pipe.zadd(index, {slot.id: until})
+            pipe.incr(keys.provider_rounds_version(provider_id))
             # Brokers only (no audience): providers never learn each other's capacity.
             self.events.queue(pipe, Event(type="availability.posted", actor=actor, data={
                 "provider_id": provider_id, "availability": slot.to_dict(),
@@ -109,6 +110,7 @@ class AvailabilityStore:
             pipe.delete(keys.availability(slot_id))
             for index in self._indexes(slot):
                 pipe.zrem(index, slot_id)
+            pipe.incr(keys.provider_rounds_version(slot.provider_id))
             self.events.queue(pipe, Event(type="availability.deleted", actor=actor, data={
                 "provider_id": slot.provider_id, "availability_id": slot_id,
             }))

@@ -141,6 +141,7 @@ class OfferBook:
             pipe.multi()
             state.queue_close(pipe, package, "awarded", "awarded", now)
             pipe.zadd(keys.provider_awards(chosen["provider_id"]), {package_id: time.time()})
+            pipe.incr(keys.provider_rounds_version(chosen["provider_id"]))
             chosen["status"], chosen["updated_at"] = "accepted", now
             pipe.hset(keys.package_offers(package_id), chosen["id"], json.dumps(chosen))
             losers = state.decline_submitted(pipe, package_id, offers, now)

@@ -339,6 +339,7 @@ class PackageStore:
             pipe.multi()
             state.queue_close(pipe, current, "handed_back", "handed_back", iso(now))
             pipe.zrem(keys.provider_awards(reader.provider_id or ""), package_id)
+            pipe.incr(keys.provider_rounds_version(reader.provider_id or ""))
             self.events.queue(pipe, Event(
                 type="package.handed_back", actor=reader.user_id, package_id=package_id,
                 data={"package_id": package_id, "provider_id": reader.provider_id, "reason": reason, "new_package_id": successor.id},

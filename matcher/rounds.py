@@ -26,6 +26,7 @@ from redis.asyncio import Redis
 
 import geo
 from config import keys
+from core import parse_iso
 from matcher.availability import AvailabilityStore, Slot
 from matcher.model import BANDS, DAYS, Package
 
@@ -55,9 +56,9 @@ def _days_of(mask: int) -> tuple[str, ...]:
 
 
 SOURCES = ("client", "availability")
-# A cached index is trusted this long even if its award and slot ids are unchanged: a
-# variation may change an awarded package's visits without changing the ids.
-CACHE_S = 30.0
+# A cached index is trusted this long even at an unchanged version: a variation may change
+# an awarded client's visits, or a package end, without bumping it.
+CACHE_S = 300.0
 CACHE_MAX = 20_000
 _POP = np.array([bin(i).count("1") for i in range(1 << len(DAYS))], dtype=np.int64)
 
@@ -271,7 +272,7 @@ class RoundBook:
         self.postcodes = postcodes
         self.slots = slots
         self.speed_kmh = speed_kmh
-        self._cache: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], float, RoundIndex]] = {}
+        self._cache: dict[str, tuple[str | None, float, RoundIndex]] = {}  # version, good until, index
 
     def centre(self, package: Package) -> geo.Place | None:
         try:
@@ -280,34 +281,33 @@ class RoundBook:
             return None
 
     async def indexes(self, provider_ids: list[str]) -> dict[str, RoundIndex]:
-        """Each provider's rounds. One round trip reads every provider's award and slot ids;
-        an index built from the same ids within CACHE_S is reused, so only providers whose
-        clients or availability changed are read and rebuilt."""
+        """Each provider's rounds. One MGET reads every provider's rounds version (bumped on
+        award, hand-back and availability changes); an index built at the same version is
+        reused until a slot in it expires or CACHE_S passes, so only providers whose rounds
+        changed are read and rebuilt."""
         if not provider_ids:
             return {}
         now = time.time()
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for pid in provider_ids:
-                pipe.zrange(keys.provider_awards(pid), 0, -1)
-                pipe.zrangebyscore(keys.provider_availability(pid), now, "+inf")
-            raw = await pipe.execute()
-        prints = {pid: (tuple(raw[2 * n]), tuple(raw[2 * n + 1])) for n, pid in enumerate(provider_ids)}
+        versions = await self.redis.mget([keys.provider_rounds_version(pid) for pid in provider_ids])
         out: dict[str, RoundIndex] = {}
-        stale = []
-        for pid in provider_ids:
+        stale: dict[str, str | None] = {}
+        for pid, version in zip(provider_ids, versions, strict=True):
             cached = self._cache.get(pid)
-            if cached is not None and cached[0] == prints[pid] and now - cached[1] < CACHE_S:
+            if cached is not None and cached[0] == version and now < cached[1]:
                 out[pid] = cached[2]
             else:
-                stale.append(pid)
+                stale[pid] = version
         if stale:
-            clients = await self._clients({pid: prints[pid][0] for pid in stale})
-            slots = await self.slots.current_of(stale)
-            if len(self._cache) + len(stale) > CACHE_MAX:
+            pids = list(stale)
+            clients = await self.current_clients(pids)
+            slots = await self.slots.current_of(pids)
+            if len(self._cache) + len(pids) > CACHE_MAX:
                 self._cache.clear()  # bounded: a cold start rebuilds what it needs
-            for pid in stale:
-                index = RoundIndex.build([*client_stops(clients[pid]), *slot_stops(slots.get(pid, ()), self.postcodes)])
-                self._cache[pid] = (prints[pid], now, index)
+            for pid in pids:
+                mine = slots.get(pid, [])
+                index = RoundIndex.build([*client_stops(clients[pid]), *slot_stops(mine, self.postcodes)])
+                until = min([now + CACHE_S, *(parse_iso(s.valid_until) for s in mine)])
+                self._cache[pid] = (stale[pid], until, index)
                 out[pid] = index
         return out
 
