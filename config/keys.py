@@ -82,6 +82,11 @@ def provider_awards(provider_id: str) -> str:
     return f"{PREFIX}provider:{provider_id}:awards"
 
 
+def provider_rounds_version(provider_id: str) -> str:
+    """counter bumped whenever the provider's clients or availability change (round fit caches)."""
+    return f"{PREFIX}provider:{provider_id}:rounds-version"
+
+
 # Packages and offers
 # Written before WAIT so the WAIT covers every earlier commit (config.redis.Durability).
 REPLICATION_MARK = PREFIX + "replication-mark"

@@ -68,6 +68,8 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    # Average speed between care visits, for round fit's drive time (town driving, parking).
+    round_speed_kmh: float = 25.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -121,6 +123,7 @@ class Settings:
             ws_send_queue=read("WS_SEND_QUEUE", 1000, _positive_int),
             ws_buffer_bytes=read("WS_BUFFER_BYTES", 1 << 20, _positive_int),
             realtime_port=read("REALTIME_PORT", 8001, _port),
+            round_speed_kmh=read("ROUND_SPEED_KMH", 25.0, _positive_float),
             geo_cache=Path(env["GEO_CACHE_DIR"]).resolve() if env.get("GEO_CACHE_DIR") else None,
             redis_sentinels=read("REDIS_SENTINELS", (), _host_ports),
             redis_master_name=env.get("REDIS_MASTER_NAME") or "mymaster",

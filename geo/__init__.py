@@ -7,6 +7,7 @@ caller chooses.
 
 from .coverage import Coverage, parse_coverage
 from .coverage_index import CoverageIndex
+from .grid import geodesic_m, ground_distance_m, ground_distances_m
 from .errors import GeoError, InvalidCoverage, MalformedPostcode, UnknownPostcode
 from .index import PostcodeIndex
 from .place import Place
@@ -24,4 +25,7 @@ __all__ = [
     "Coverage",
     "parse_coverage",
     "CoverageIndex",
+    "geodesic_m",
+    "ground_distance_m",
+    "ground_distances_m",
 ]

@@ -61,3 +61,20 @@ def ground_distance_m(e1: float, n1: float, e2: float, n2: float) -> float:
 
 def in_gb(lon: float, lat: float) -> bool:
     return GB_LON[0] <= lon <= GB_LON[1] and GB_LAT[0] <= lat <= GB_LAT[1]
+
+
+@lru_cache(maxsize=1)
+def _geod() -> pyproj.Geod:
+    return pyproj.Geod(ellps="WGS84")
+
+
+def geodesic_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Distance on the WGS84 ellipsoid between two points (the reference the tests use)."""
+    return float(_geod().inv(lon1, lat1, lon2, lat2)[2])
+
+
+def ground_distances_m(e1: np.ndarray, n1: np.ndarray, e2: float, n2: float) -> np.ndarray:
+    """ground_distance_m for many points against one (the same formula, vectorised)."""
+    grid = np.hypot(e2 - e1, n2 - n1)
+    k = (_scale(e1) + 4.0 * _scale((e1 + e2) / 2.0) + _scale(e2)) / 6.0
+    return grid / k

@@ -10,7 +10,7 @@ import pathlib
 
 import numpy as np
 
-from . import cache, shapes
+from . import cache, grid, shapes
 from .errors import MalformedPostcode, UnknownPostcode
 from .place import Place, fast_place
 from .postcode import key_to_postcode, outward_code, postcode_key, split_postcode
@@ -28,6 +28,7 @@ class PostcodeIndex:
         }
         # Hulls take ~30 ms each and never change; a race computes one twice, harmlessly.
         self._shapes: dict[str, dict] = {}
+        self._sectors: dict[str, Place] = {}
 
     @classmethod
     def load(cls, cache_dir: pathlib.Path, source_dir: pathlib.Path | None = None) -> "PostcodeIndex":
@@ -85,6 +86,28 @@ class PostcodeIndex:
     def district_centroid(self, code: str) -> tuple[float, float]:
         d = self._district_row(code)
         return float(self._a.d_e[d]), float(self._a.d_n[d])
+
+    def sector_centroid(self, sector: str) -> Place:
+        """The mean grid position of a sector's postcodes ("SG1 4"), as a Place whose
+        postcode is the sector itself; KeyError if no postcode is in it. Kept once found:
+        a sector is where a provider sees an unawarded package, never finer."""
+        found = self._sectors.get(sector)
+        if found is not None:
+            return found
+        parts = sector.strip().upper().split()
+        if len(parts) != 2 or len(parts[1]) != 1 or not parts[1].isdigit():
+            raise KeyError(sector)
+        outward, digit = parts
+        lo = int(self._keys.searchsorted(postcode_key(outward, digit + "  ")))
+        hi = int(self._keys.searchsorted(postcode_key(outward, digit + "~~")))
+        if hi <= lo:
+            raise KeyError(sector)
+        e = float(self._rec["e"][lo:hi].astype(np.float64).mean())
+        n = float(self._rec["n"][lo:hi].astype(np.float64).mean())
+        lon, lat = grid.to_wgs84().transform(e, n)
+        found = Place(f"{outward} {digit}", outward, f"{outward} {digit}", e, n, float(lat), float(lon))
+        self._sectors[found.sector] = found
+        return found
 
     def district_shape(self, code: str) -> dict:
         """GeoJSON Feature (WGS84) outlining the district; computed once, then kept."""

@@ -39,6 +39,8 @@ from matcher.offers import OfferBook
 from matcher.packages import PackageStore, Reader
 from matcher.providers import ProviderStore
 from matcher.reminders import Reminders
+from matcher.round_map import RoundMap
+from matcher.rounds import RoundBook, RoundIndex
 from matcher.reports import Reports, parse_range, to_csv
 from matcher.sight import Sightings
 from matcher.views import broker_view
@@ -50,7 +52,8 @@ __all__ = [
     "Area", "AreaStore", "AvailabilityDesk", "AvailabilityStore", "BANDS", "BrokerageError",
     "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "Forbidden", "Invalid",
     "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageStore",
-    "Provider", "ProviderStore", "Reader", "Reminders", "Reports", "SERVICE_TYPES", "SPECIALISMS", "Sightings",
+    "Provider", "ProviderStore", "Reader", "Reminders", "Reports", "RoundBook", "RoundIndex", "RoundMap",
+    "SERVICE_TYPES", "SPECIALISMS", "Sightings",
     "TooEarly", "URGENCIES", "broker_view", "ordered_matches", "parse_district", "parse_range",
     "schedule_window", "to_csv", "views",
 ]

@@ -77,6 +77,7 @@ class AvailabilityStore:
             pipe.expireat(keys.availability(slot.id), int(until) + 1)
             for index in self._indexes(slot):
                 pipe.zadd(index, {slot.id: until})
+            pipe.incr(keys.provider_rounds_version(provider_id))
             # Brokers only (no audience): providers never learn each other's capacity.
             self.events.queue(pipe, Event(type="availability.posted", actor=actor, data={
                 "provider_id": provider_id, "availability": slot.to_dict(),
@@ -100,6 +101,7 @@ class AvailabilityStore:
             pipe.delete(keys.availability(slot_id))
             for index in self._indexes(slot):
                 pipe.zrem(index, slot_id)
+            pipe.incr(keys.provider_rounds_version(slot.provider_id))
             self.events.queue(pipe, Event(type="availability.deleted", actor=actor, data={
                 "provider_id": slot.provider_id, "availability_id": slot_id,
             }))
@@ -113,6 +115,23 @@ class AvailabilityStore:
             return [s for s in slots if provider_id is None or s.provider_id == provider_id]
         index = keys.AVAILABILITY if provider_id is None else keys.provider_availability(provider_id)
         return await self._current(index)
+
+    async def current_of(self, provider_ids: list[str]) -> dict[str, list[Slot]]:
+        """Each provider's current slots, in two round trips however many providers."""
+        now = time.time()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for pid in provider_ids:
+                pipe.zrangebyscore(keys.provider_availability(pid), now, "+inf")
+            id_lists = await pipe.execute()
+        wanted = sorted({i for ids in id_lists for i in ids})
+        slots: dict[str, Slot] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for raw in await self.redis.mget([keys.availability(i) for i in chunk]):
+                if raw:
+                    slot = Slot.from_dict(json.loads(raw))
+                    slots[slot.id] = slot
+        return {pid: [slots[i] for i in ids if i in slots] for pid, ids in zip(provider_ids, id_lists, strict=True)}
 
     async def fitting(self, package: Package) -> frozenset[str]:
         """Providers whose current availability covers the package (the matcher's lookup)."""

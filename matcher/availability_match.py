@@ -65,6 +65,11 @@ class AvailabilityDesk:
     async def _bring(self, package_id: str, candidate: Candidate, actor: str) -> bool:
         provider_id = candidate.provider.id
         watched = [keys.package(package_id), keys.package_matches(package_id)]
+        rounds = self.packages.rounds
+        fit_of = None
+        if rounds is not None:
+            index = (await rounds.indexes([provider_id]))[provider_id]
+            fit_of = lambda package: rounds.fit(index, package)  # noqa: E731 - read before the transaction
 
         async def write(pipe: Pipeline) -> bool:
             package = await load_in(pipe, package_id)
@@ -89,7 +94,7 @@ class AvailabilityDesk:
             pipe.hset(keys.package_matches(package_id), provider_id, json.dumps(match.to_dict()))
             self.packages.events.queue(pipe, Event(
                 type="package.matched", actor=actor, package_id=package_id, audience=[provider_id],
-                data={"provider_id": provider_id, "package": views.provider_view(package, match), "reason": "availability"},
+                data={"provider_id": provider_id, "package": views.provider_view(package, match, fit_of(package) if fit_of else None), "reason": "availability"},
             ))
             return True
 

@@ -90,6 +90,7 @@ class DeadlineKeeper:
         next_tier: str | None = None
         if self.settings.release == "tiered":
             next_tier, next_wave = await self._next_tier(package)
+        fits = await self.packages.round_fits(package, next_wave)
 
         async def write(pipe: Pipeline) -> tuple[str, Package] | None:
             current = await state.load_in(pipe, package_id)
@@ -120,7 +121,7 @@ class DeadlineKeeper:
                     "matched": len(next_wave), "deadline": current.deadline,
                     "provider_ids": [c.provider.id for c in next_wave],
                 }))
-                self.packages.queue_wave(pipe, current, next_wave, "system")
+                self.packages.queue_wave(pipe, current, next_wave, "system", fits)
             else:
                 state.queue_close(pipe, current, "unplaced", "deadline", iso(now))
                 self.events.queue(pipe, Event(type="package.unplaced", package_id=package_id, data={

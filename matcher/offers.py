@@ -128,6 +128,7 @@ class OfferBook:
             pipe.multi()
             state.queue_close(pipe, package, "awarded", "awarded", now)
             pipe.zadd(keys.provider_awards(chosen["provider_id"]), {package_id: time.time()})
+            pipe.incr(keys.provider_rounds_version(chosen["provider_id"]))
             chosen["status"], chosen["updated_at"] = "accepted", now
             pipe.hset(keys.package_offers(package_id), chosen["id"], json.dumps(chosen))
             losers = state.decline_submitted(pipe, package_id, offers, now)
@@ -161,11 +162,16 @@ class OfferBook:
         if not reader.is_broker:
             await self.packages.require_match(package_id, reader.provider_id or "")
         else:
-            await self.packages.load(package_id)
+            package = await self.packages.load(package_id)
         raw = await self.redis.hgetall(keys.package_offers(package_id))
         offers = [json.loads(r) for r in raw.values()]
         if not reader.is_broker:
             return sorted((o for o in offers if o["provider_id"] == reader.provider_id), key=lambda o: o["submitted_at"])
+        # Information for the broker beside the score; the award score stays as the contract says.
+        rounds = self.packages.rounds
+        fits = await rounds.fits(package, sorted({o["provider_id"] for o in offers})) if rounds else {}
+        for offer in offers:
+            offer["round_fit"] = fits.get(offer["provider_id"])
         snapshot = await self.providers.snapshot()
         for offer in offers:
             provider = snapshot.providers.get(offer["provider_id"])

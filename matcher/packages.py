@@ -31,6 +31,7 @@ from matcher.model import (
 )
 from matcher.providers import ProviderStore
 from matcher.sight import Sightings
+from matcher.rounds import RoundBook
 from matcher.tx import transact
 
 # Called after a window opens so the worker fires at its end (and reminds before it).
@@ -56,7 +57,7 @@ class PackageStore:
     def __init__(
         self, redis: Redis, settings: Settings, postcodes: geo.PostcodeIndex, areas: AreaStore,
         providers: ProviderStore, events: EventLog, schedule: Scheduler,
-        availability: AvailabilityLookup = _no_availability,
+        availability: AvailabilityLookup = _no_availability, rounds: RoundBook | None = None,
     ) -> None:
         self.redis = redis
         self.settings = settings
@@ -67,16 +68,18 @@ class PackageStore:
         self.schedule = schedule
         self.availability = availability
         self.sightings = Sightings(redis)
+        self.rounds = rounds
 
     # -- posting -----------------------------------------------------------------------------
 
     async def post(self, needs: PackageInput, actor: str) -> Package:
         package = await self._new_package(needs, actor)
         wave = await self._first_wave(package)
+        fits = await self.round_fits(package, wave)
 
         async def write(pipe: Pipeline) -> None:
             pipe.multi()
-            self._queue_post(pipe, package, wave, actor)
+            self._queue_post(pipe, package, wave, actor, fits)
 
         await transact(self.redis, [keys.package(package.id)], write)
         await self.schedule(package)
@@ -123,7 +126,14 @@ class PackageStore:
         package.released_tiers = list(TIERS[: TIERS.index(first) + 1])
         return tiers[first]
 
-    def _queue_post(self, pipe: Pipeline, package: Package, wave: list[eligibility.Candidate], actor: str) -> None:
+    async def round_fits(self, package: Package, wave: list[eligibility.Candidate]) -> dict[str, dict[str, Any] | None]:
+        """Each candidate's round fit, read before the transaction that announces the wave."""
+        if self.rounds is None or not wave:
+            return {}
+        return await self.rounds.fits(package, [c.provider.id for c in wave])
+
+    def _queue_post(self, pipe: Pipeline, package: Package, wave: list[eligibility.Candidate], actor: str,
+                    fits: dict[str, dict[str, Any] | None] | None = None) -> None:
         package.matched = len(wave)
         pipe.set(keys.package(package.id), json.dumps(package.to_dict()))
         pipe.zadd(keys.PACKAGES, {package.id: parse_iso(package.posted_at)})
@@ -133,9 +143,10 @@ class PackageStore:
             data={"package": views.broker_view(package), "matched": package.matched,
                   "provider_ids": [c.provider.id for c in wave]},
         ))
-        self.queue_wave(pipe, package, wave, actor)
+        self.queue_wave(pipe, package, wave, actor, fits)
 
-    def queue_wave(self, pipe: Pipeline, package: Package, wave: list[eligibility.Candidate], actor: str) -> None:
+    def queue_wave(self, pipe: Pipeline, package: Package, wave: list[eligibility.Candidate], actor: str,
+                   fits: dict[str, dict[str, Any] | None] | None = None) -> None:
         """Record and announce the matches of one wave, in notification order."""
         now = time.time()
         for candidate in wave:
@@ -147,7 +158,7 @@ class PackageStore:
             pipe.zadd(keys.provider_packages(candidate.provider.id), {package.id: now})
             self.events.queue(pipe, Event(
                 type="package.matched", actor=actor, package_id=package.id, audience=[candidate.provider.id],
-                data={"provider_id": candidate.provider.id, "package": views.provider_view(package, match)},
+                data={"provider_id": candidate.provider.id, "package": views.provider_view(package, match, (fits or {}).get(candidate.provider.id))},
             ))
 
     # -- reading -----------------------------------------------------------------------------
@@ -192,7 +203,8 @@ class PackageStore:
         match = await self.match_of(package_id, reader.provider_id or "")
         if package.awarded_provider_id == reader.provider_id and package.status == "awarded":
             return views.awarded_view(package, match)
-        return views.provider_view(package, match)
+        fit = (await self.rounds.board(reader.provider_id or "", [package]))[package.id] if self.rounds else None
+        return views.provider_view(package, match, fit)
 
     async def _visible(self, package_id: str, reader: Reader) -> Package:
         package = await self.load(package_id)
@@ -246,11 +258,12 @@ class PackageStore:
             for package in packages:
                 pipe.hget(keys.package_matches(package.id), reader.provider_id or "")
             raws = await pipe.execute()
+        fits = await self.rounds.board(reader.provider_id or "", packages) if self.rounds and packages else {}
         listed = []
         for package, raw in zip(packages, raws, strict=True):
             match = Match.from_dict(json.loads(raw)) if raw else None
             view = views.awarded_view if package.status == "awarded" else views.provider_view
-            listed.append(view(package, match))
+            listed.append(view(package, match, fits.get(package.id)))
         return listed
 
     # -- closing -----------------------------------------------------------------------------
@@ -283,6 +296,7 @@ class PackageStore:
         successor = await self._new_package(PackageInput.model_validate(_needs_of(package)), reader.user_id, previous)
         # The provider that handed it back cannot deliver it; it is not asked again.
         wave = await self._first_wave(successor, exclude=frozenset({reader.provider_id or ""}))
+        fits = await self.round_fits(successor, wave)
 
         async def write(pipe: Pipeline) -> Package:
             current = await state.load_in(pipe, package_id)
@@ -292,11 +306,12 @@ class PackageStore:
             pipe.multi()
             state.queue_close(pipe, current, "handed_back", "handed_back", iso(now))
             pipe.zrem(keys.provider_awards(reader.provider_id or ""), package_id)
+            pipe.incr(keys.provider_rounds_version(reader.provider_id or ""))
             self.events.queue(pipe, Event(
                 type="package.handed_back", actor=reader.user_id, package_id=package_id,
                 data={"package_id": package_id, "provider_id": reader.provider_id, "reason": reason, "new_package_id": successor.id},
             ))
-            self._queue_post(pipe, successor, wave, reader.user_id)
+            self._queue_post(pipe, successor, wave, reader.user_id, fits)
             return successor
 
         result = await transact(self.redis, [keys.package(package_id)], write)

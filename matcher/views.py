@@ -22,10 +22,13 @@ def broker_view(package: Package) -> dict[str, Any]:
     return view
 
 
-def provider_view(package: Package, match: Match | None) -> dict[str, Any]:
+def provider_view(package: Package, match: Match | None, round_fit: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The one redacted view (REST, lists, `package.matched`). `round_fit` is measured from
+    the sector centroid (matcher/rounds.py), so it locates the package no finer than `sector`."""
     view = {name: getattr(package, name) for name in PROVIDER_FIELDS}
     view["distance_km"] = match.distance_km if match else None
     view["matched_availability"] = match.matched_availability if match else False
+    view["round_fit"] = round_fit if package.status in ("live", "awaiting_award") else None
     if package.status not in ("live", "awaiting_award"):
         view["closed_reason"] = package.closed_reason
     return view
@@ -37,9 +40,9 @@ def offer_summary(package: Package) -> dict[str, Any]:
             "sector": package.sector, "hours_per_week": package.hours_per_week, "start_date": package.start_date}
 
 
-def awarded_view(package: Package, match: Match | None) -> dict[str, Any]:
+def awarded_view(package: Package, match: Match | None, round_fit: dict[str, Any] | None = None) -> dict[str, Any]:
     """The winner needs the address to start care."""
-    return {**broker_view(package), **provider_view(package, match), **_full_only(package)}
+    return {**broker_view(package), **provider_view(package, match, round_fit), **_full_only(package)}
 
 
 def _full_only(package: Package) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from matcher import (
     OfferBook,
     Package,
     PackageStore,
+    RoundBook,
+    RoundMap,
     ProviderStore,
     schedule_window,
 )
@@ -44,6 +46,7 @@ class Brokerage:
     offers: OfferBook
     deadlines: DeadlineKeeper
     availability: AvailabilityDesk
+    round_map: RoundMap
 
     @classmethod
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
@@ -60,13 +63,16 @@ class Brokerage:
             await schedule_window(arq, settings, package)
 
         slots = AvailabilityStore(redis, postcodes, events)
-        packages = PackageStore(redis, settings, postcodes, areas, providers, events, schedule, availability=slots.fitting)
+        rounds = RoundBook(redis, postcodes, slots, settings.round_speed_kmh)
+        packages = PackageStore(redis, settings, postcodes, areas, providers, events, schedule,
+                                availability=slots.fitting, rounds=rounds)
         return cls(
             settings=settings, redis=redis, arq=arq, postcodes=postcodes, events=events,
             accounts=AccountStore(redis, settings), areas=areas, providers=providers, packages=packages,
             offers=OfferBook(redis, settings, packages, providers, events),
             deadlines=DeadlineKeeper(packages, arq),
             availability=AvailabilityDesk(slots, packages),
+            round_map=RoundMap(packages, providers, rounds),
         )
 
     async def close(self) -> None:

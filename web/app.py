@@ -32,6 +32,7 @@ from web import (
     routes_offers,
     routes_packages,
     routes_reports,
+    routes_rounds,
 )
 from web.csrf import CSRFMiddleware
 from web.api import PUBLIC, Call
@@ -116,6 +117,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *routes_notify.routes,
         *routes_availability.routes,
         *routes_reports.routes,
+        *routes_rounds.routes,
         *pages.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={

@@ -32,9 +32,14 @@ async def preferences(request: Request) -> Response:
     return page(request, "provider_preferences.html", await page_user(request, "provider"))
 
 
+async def round_map(request: Request) -> Response:
+    return page(request, "provider_map.html", await page_user(request, "provider"))
+
+
 routes = [
     Route("/provider", guarded(board), methods=["GET"]),
     Route("/provider/packages/{package_id}", guarded(package), methods=["GET"]),
+    Route("/provider/map", guarded(round_map), methods=["GET"]),
     Route("/provider/offers", guarded(offers), methods=["GET"]),
     Route("/provider/availability", guarded(availability), methods=["GET"]),
     Route("/provider/preferences", guarded(preferences), methods=["GET"]),

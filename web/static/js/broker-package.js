@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { announce, el, pageError, summaryList } from "./dom.js";
 import { describe } from "./events.js";
-import { URGENCY, countdown, day, money, visit, when, words } from "./format.js";
+import { URGENCY, countdown, day, money, roundFit, visit, when, words } from "./format.js";
 import { LiveFeed } from "./live.js";
 import { nameOf, providerNames } from "./providers.js";
 
@@ -47,6 +47,7 @@ function renderOffers(offers) {
         ` = quality ${Number(o.score_parts.quality).toFixed(0)} (CQC ${words(o.cqc_rating).toLowerCase()}) and price ${Number(o.score_parts.price).toFixed(0)}`),
       summaryList([
         ["Hourly rate", money(o.hourly_rate)],
+        ["Round fit (not scored)", o.round_fit ? roundFit(o.round_fit).replace("from your", "from its") : (open ? "No current client or availability in these times" : null)],
         ["Can start", day(o.start_date)],
         ["Note", o.note || null],
         ["Status", words(o.status)],

@@ -49,3 +49,29 @@ export function place(p) {
   const distance = p.distance_km === null || p.distance_km === undefined ? "" : ` · ${Number(p.distance_km).toFixed(1)} km away`;
   return where + (p.area ? ` (${p.area})` : "") + distance;
 }
+
+const BAND_NAMES = { morning: "morning", lunch: "lunch", tea: "tea", bed: "bed", night: "night" };
+const DAY_ORDER = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+// "Mon–Fri", "Mon, Wed": runs of three or more consecutive days as a range.
+export function dayRange(days) {
+  const idx = (days || []).map((d) => DAY_ORDER.indexOf(d)).filter((i) => i >= 0).sort((a, b) => a - b);
+  const out = [];
+  for (let i = 0; i < idx.length;) {
+    let j = i;
+    while (j + 1 < idx.length && idx[j + 1] === idx[j] + 1) j++;
+    const first = DAYS[DAY_ORDER[idx[i]]], last = DAYS[DAY_ORDER[idx[j]]];
+    if (j - i >= 2) out.push(`${first}–${last}`);
+    else for (let k = i; k <= j; k++) out.push(DAYS[DAY_ORDER[idx[k]]]);
+    i = j + 1;
+  }
+  return out.join(", ");
+}
+
+// Round fit in words: "1.2 km (about 3 min drive) from your Mon–Fri morning round".
+export function roundFit(f) {
+  if (!f) return null;
+  const what = f.source === "availability" ? "availability" : "round";
+  const minutes = f.drive_minutes < 1 ? "under a minute's drive" : `about ${f.drive_minutes} min drive`;
+  return `${Number(f.km).toFixed(1)} km (${minutes}) from your ${dayRange(f.days)} ${BAND_NAMES[f.band] || f.band} ${what}`;
+}

@@ -2,7 +2,7 @@
 // kept up to date over /ws (package.matched adds, package.closed removes).
 import { api } from "./api.js";
 import { announce, el } from "./dom.js";
-import { URGENCY, countdown, day, place, visit, when, words } from "./format.js";
+import { URGENCY, countdown, day, place, roundFit, visit, when, words } from "./format.js";
 import { LiveFeed } from "./live.js";
 
 const packages = new Map();
@@ -11,6 +11,14 @@ const seen = new Set();
 let loaded = false;
 const early = [];
 const board = document.getElementById("board");
+const sortBy = document.getElementById("sort");
+
+// Nearest to a current round first; packages that fit no round after, most urgent first.
+function byFit(a, b) {
+  const ka = a.round_fit ? a.round_fit.km : Infinity, kb = b.round_fit ? b.round_fit.km : Infinity;
+  if (ka !== kb) return ka - kb;
+  return order(a, b);
+}
 
 function order(a, b) {
   const u = URGENCY[a.urgency].rank - URGENCY[b.urgency].rank;
@@ -35,6 +43,9 @@ function card(p) {
       ` · respond by ${when(p.deadline)}`),
     el("p", { class: "govuk-body app-card__needs" }, `${hours} · starts ${day(p.start_date)} · ${words(p.service_type)}, ${words(p.client_group).toLowerCase()}`),
     el("ul", { class: "govuk-list app-card__visits" }, (p.visits || []).map((v) => el("li", { text: visit(v) }))),
+    el("p", { class: `govuk-body-s app-card__fit${p.round_fit ? " app-card__fit--near" : ""}` },
+      el("span", { class: "app-label", text: "Fits your rounds: " }),
+      p.round_fit ? roundFit(p.round_fit) : "no current client or availability in these times"),
     p.specialisms && p.specialisms.length
       ? el("p", { class: "govuk-body-s" }, el("span", { class: "app-label", text: "Specialisms: " }), p.specialisms.map(words).join(", "))
       : null,
@@ -44,7 +55,7 @@ function card(p) {
 }
 
 function render() {
-  const items = [...packages.values()].filter((p) => p.status === "live").sort(order);
+  const items = [...packages.values()].filter((p) => p.status === "live").sort(sortBy && sortBy.value === "fit" ? byFit : order);
   board.replaceChildren(...items.map(card));
   document.getElementById("board-empty").hidden = items.length > 0;
   for (const p of items) {
@@ -99,6 +110,8 @@ async function load() {
   for (const msg of early.splice(0)) apply(msg);
   render();
 }
+
+if (sortBy) sortBy.addEventListener("change", () => { if (loaded) render(); });
 
 const feed = new LiveFeed({
   statusEl: document.getElementById("live-status"),

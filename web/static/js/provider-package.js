@@ -2,7 +2,7 @@
 // offer(s), and the offer and decline forms. Opening it marks the package seen (GET does).
 import { api } from "./api.js";
 import { announce, clearErrors, el, pageError, showErrors, summaryList } from "./dom.js";
-import { URGENCY, countdown, day, money, place, visit, when, words } from "./format.js";
+import { URGENCY, countdown, day, money, place, roundFit, visit, when, words } from "./format.js";
 import { LiveFeed } from "./live.js";
 
 const root = document.getElementById("package");
@@ -26,6 +26,7 @@ function renderPackage(p) {
     summaryList([
       ["Respond by", open ? el("span", {}, el("time", { datetime: p.deadline, "data-deadline": p.deadline, class: "app-countdown", text: countdown(p.deadline) }), ` (${when(p.deadline)})`) : when(p.deadline)],
       ["Where", place(p)],
+      ["Fits your rounds", p.status === "live" ? (roundFit(p.round_fit) || "No current client or availability in these times") : null],
       ["Postcode", p.postcode || null],
       ["Hours per week", String(p.hours_per_week)],
       ["Visits", el("ul", { class: "govuk-list" }, (p.visits || []).map((v) => el("li", { text: visit(v) })))],

@@ -1,0 +1,368 @@
+"""Round fit: how near a package is to the rounds a provider already runs.
+
+A round is a current client (a package awarded to the provider and not handed back or
+ended) visited in a band on some days, or an availability slot the provider declared
+(its districts' centres, its days and bands). For a package, the nearest round sharing one
+of its (day, band) pairs is named with its distance from the package's *sector* centroid:
+the provider may not learn the package's postcode before award, so the fit is measured
+from the sector, never finer.
+
+`RoundIndex` is built once per provider (stops by band, days as a bit mask), so one fit is
+a few multiplications per stop in the package's bands: a board of 300 packages or a package
+across 2,000 matched providers stays in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable
+
+import numpy as np
+
+from redis.asyncio import Redis
+
+import geo
+from config import keys
+from core import parse_iso
+from matcher.availability import AvailabilityStore, Slot
+from matcher.model import BANDS, DAYS, Package
+
+DAY_BIT = {day: 1 << n for n, day in enumerate(DAYS)}
+BAND_RANK = {band: n for n, band in enumerate(BANDS)}
+
+
+def day_mask(days: Iterable[str]) -> int:
+    return _mask(tuple(days))
+
+
+@lru_cache(maxsize=4096)
+def _mask(days: tuple[str, ...]) -> int:
+    mask = 0
+    for day in days:
+        mask |= DAY_BIT.get(day, 0)
+    return mask
+
+
+def mask_days(mask: int) -> list[str]:
+    return list(_days_of(mask))
+
+
+@lru_cache(maxsize=1 << len(DAYS))
+def _days_of(mask: int) -> tuple[str, ...]:
+    return tuple(day for day in DAYS if mask & DAY_BIT[day])
+
+
+SOURCES = ("client", "availability")
+# A cached index is trusted this long even at an unchanged version: a variation may change
+# an awarded client's visits, or a package end, without bumping it.
+CACHE_S = 300.0
+CACHE_MAX = 20_000
+_POP = np.array([bin(i).count("1") for i in range(1 << len(DAYS))], dtype=np.int64)
+
+
+@dataclass
+class BandStops:
+    """One band's stops as one 4 x k array (rows: easting, northing, days mask, source index
+    in SOURCES), so many providers' stops stack with a single concatenate."""
+
+    data: np.ndarray
+
+    @property
+    def e(self) -> np.ndarray:
+        return self.data[0]
+
+    @property
+    def n(self) -> np.ndarray:
+        return self.data[1]
+
+    @property
+    def days(self) -> np.ndarray:
+        return self.data[2].astype(np.int64)
+
+    @property
+    def source(self) -> np.ndarray:
+        return self.data[3].astype(np.int64)
+
+
+@dataclass
+class RoundIndex:
+    """A provider's rounds by band, ready for vectorised nearest-stop queries."""
+
+    bands: dict[str, BandStops] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, stops: Iterable[tuple[str, float, float, int, int]]) -> RoundIndex:
+        """From (band, easting, northing, days mask, source) tuples."""
+        grouped: dict[str, list[tuple[float, float, int, int]]] = {}
+        for band, e, n, mask, source in stops:
+            if mask and band in BAND_RANK:
+                grouped.setdefault(band, []).append((e, n, mask, source))
+        return cls({band: BandStops(np.array(rows, dtype=np.float64).T.copy()) for band, rows in grouped.items()})
+
+    def __bool__(self) -> bool:
+        return bool(self.bands)
+
+
+def needs_of(package: Package) -> dict[str, int]:
+    """The package's days per band, as bit masks, in band order."""
+    needs: dict[str, int] = {}
+    for visit in package.visits:
+        band = visit.get("band")
+        if band in BAND_RANK:
+            needs[band] = needs.get(band, 0) | day_mask(visit.get("days") or ())
+    return {band: needs[band] for band in BANDS if needs.get(band)}
+
+
+def client_stops(clients: Iterable[Package]) -> list[tuple[str, float, float, int, int]]:
+    return [(band, c.easting, c.northing, mask, 0) for c in clients for band, mask in needs_of(c).items()]
+
+
+def slot_stops(slots: Iterable[Slot], postcodes: geo.PostcodeIndex) -> list[tuple[str, float, float, int, int]]:
+    """An availability slot is a round at each of its districts' centres."""
+    stops = []
+    for slot in slots:
+        mask = day_mask(slot.days)
+        for district in slot.districts:
+            try:
+                e, n = postcodes.district_centroid(district)
+            except KeyError:
+                continue
+            stops.extend((band, e, n, mask, 1) for band in slot.bands)
+    return stops
+
+
+def _result(km_m: float, band: str, shared: int, source: int, speed_kmh: float) -> dict[str, Any]:
+    km = round(km_m / 1000.0, 1)
+    return {"km": km, "drive_minutes": round(km / speed_kmh * 60), "band": band,
+            "days": mask_days(shared), "source": SOURCES[source]}
+
+
+def _nearest(stops: BandStops, x: float, y: float, need: int) -> tuple[float, int, int] | None:
+    """(squared distance, shared days, row) of the nearest stop sharing a day, preferring
+    more shared days on a tie; None if none shares one."""
+    shared = stops.days & need
+    d2 = (stops.e - x) ** 2 + (stops.n - y) ** 2
+    d2 = np.where(shared != 0, d2, np.inf)
+    order = np.lexsort((-_POP[shared], d2))
+    row = int(order[0])
+    if not np.isfinite(d2[row]):
+        return None
+    return float(d2[row]), int(shared[row]), row
+
+
+def fit(index: RoundIndex, centre: geo.Place, needs: dict[str, int], speed_kmh: float) -> dict[str, Any] | None:
+    """The nearest stop sharing a (day, band) with the package, or None. Nearest first; on
+    a tie the earlier band, then the stop sharing more days."""
+    if not index.bands:
+        return None
+    x, y = centre.easting, centre.northing
+    best: tuple[float, str, int, int] | None = None
+    for band, need in needs.items():
+        stops = index.bands.get(band)
+        if stops is None:
+            continue
+        found = _nearest(stops, x, y, need)
+        if found is not None and (best is None or found[0] < best[0]):
+            best = (found[0], band, found[1], found[2])
+    if best is None:
+        return None
+    _, band, shared, row = best
+    stops = index.bands[band]
+    return _result(geo.ground_distance_m(x, y, float(stops.e[row]), float(stops.n[row])), band, shared,
+                   int(stops.source[row]), speed_kmh)
+
+
+def fit_many(index: RoundIndex, wanted: list[tuple[geo.Place, dict[str, int]]],
+             speed_kmh: float) -> list[dict[str, Any] | None]:
+    """Many packages (centre, needs) against one provider's rounds at once (its board):
+    per band, one packages x stops matrix."""
+    out: list[dict[str, Any] | None] = [None] * len(wanted)
+    if not index.bands or not wanted:
+        return out
+    cx = np.array([c.easting for c, _ in wanted])
+    cy = np.array([c.northing for c, _ in wanted])
+    count = len(wanted)
+    best_d2 = np.full(count, np.inf)
+    best_band = np.zeros(count, dtype=np.int64)
+    best_shared = np.zeros(count, dtype=np.int64)
+    best_col = np.zeros(count, dtype=np.int64)
+    for rank, band in enumerate(BANDS):
+        stops = index.bands.get(band)
+        if stops is None:
+            continue
+        need = np.array([needs.get(band, 0) for _, needs in wanted], dtype=np.int64)
+        rows = np.flatnonzero(need)
+        if rows.size == 0:
+            continue
+        shared = need[rows, None] & stops.days[None, :]
+        d2 = (cx[rows, None] - stops.e[None, :]) ** 2 + (cy[rows, None] - stops.n[None, :]) ** 2
+        d2 = np.where(shared != 0, d2, np.inf)
+        # Nearest, then more shared days: a thousandth of a square metre per shared day decides ties only.
+        col = np.argmin(d2 - _POP[shared] * 1e-3, axis=1)
+        pick = np.arange(rows.size)
+        got = d2[pick, col]
+        better = got < best_d2[rows]
+        r = rows[better]
+        best_d2[r], best_band[r], best_col[r], best_shared[r] = got[better], rank, col[better], shared[pick, col][better]
+    for r in np.flatnonzero(np.isfinite(best_d2)).tolist():
+        band = BANDS[int(best_band[r])]
+        column = index.bands[band].data[:, int(best_col[r])]
+        centre = wanted[r][0]
+        metres = geo.ground_distance_m(centre.easting, centre.northing, float(column[0]), float(column[1]))
+        out[r] = _result(metres, band, int(best_shared[r]), int(column[3]), speed_kmh)
+    return out
+
+
+def fit_across(indexes: dict[str, RoundIndex], centre: geo.Place, needs: dict[str, int],
+               speed_kmh: float) -> dict[str, dict[str, Any] | None]:
+    """One package against many providers at once: every provider's stops in a band are
+    stacked into one array, and the nearest per provider is taken by sorting."""
+    pids = list(indexes)
+    out: dict[str, dict[str, Any] | None] = dict.fromkeys(pids)
+    x, y = centre.easting, centre.northing
+    best_d2 = np.full(len(pids), np.inf)
+    best = np.zeros((5, len(pids)))  # band rank, shared days, easting, northing, source
+    parts: dict[str, list[np.ndarray]] = {band: [] for band in needs}
+    owners: dict[str, list[int]] = {band: [] for band in needs}
+    for i, pid in enumerate(pids):
+        for band, stops in indexes[pid].bands.items():
+            if band in parts:
+                parts[band].append(stops.data)
+                owners[band].append(i)
+    for band, need in needs.items():
+        if not parts[band]:
+            continue
+        data = np.concatenate(parts[band], axis=1)
+        owner = np.repeat(np.array(owners[band]), [a.shape[1] for a in parts[band]])
+        shared = data[2].astype(np.int64) & need
+        keep = np.flatnonzero(shared)
+        if keep.size == 0:
+            continue
+        data, shared, owner = data[:, keep], shared[keep], owner[keep]
+        d2 = (data[0] - x) ** 2 + (data[1] - y) ** 2
+        # Stops are stacked in provider order, so each provider's are one run: the nearest
+        # per run (then more shared days: a thousandth of a square metre per day decides
+        # ties only) by reduceat, with no sort.
+        key = d2 - _POP[shared] * 1e-3
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        lowest = np.minimum.reduceat(key, starts)
+        hits = np.flatnonzero(key == np.repeat(lowest, np.diff(np.r_[starts, key.size])))
+        first = hits[np.r_[True, owner[hits][1:] != owner[hits][:-1]]]
+        better = first[d2[first] < best_d2[owner[first]]]
+        who = owner[better]
+        best_d2[who] = d2[better]
+        best[:, who] = np.vstack([np.full(better.size, BAND_RANK[band]), shared[better], data[0][better], data[1][better], data[3][better]])
+    found = np.flatnonzero(np.isfinite(best_d2))
+    if found.size:
+        metres = geo.ground_distances_m(best[2, found], best[3, found], x, y).tolist()
+        ranks, shared_days, sources = (best[k, found].astype(np.int64).tolist() for k in (0, 1, 4))
+        for i, m, rank, sh, src in zip(found.tolist(), metres, ranks, shared_days, sources, strict=True):
+            out[pids[i]] = _result(m, BANDS[rank], sh, src, speed_kmh)
+    return out
+
+
+class RoundBook:
+    """Reads providers' rounds from their awards and availability, and fits packages to them."""
+
+    def __init__(self, redis: Redis, postcodes: geo.PostcodeIndex, slots: AvailabilityStore, speed_kmh: float) -> None:
+        self.redis = redis
+        self.postcodes = postcodes
+        self.slots = slots
+        self.speed_kmh = speed_kmh
+        self._cache: dict[str, tuple[str | None, float, RoundIndex]] = {}  # version, good until, index
+
+    def centre(self, package: Package) -> geo.Place | None:
+        try:
+            return self.postcodes.sector_centroid(package.sector)
+        except KeyError:
+            return None
+
+    async def indexes(self, provider_ids: list[str]) -> dict[str, RoundIndex]:
+        """Each provider's rounds. One MGET reads every provider's rounds version (bumped on
+        award, hand-back and availability changes); an index built at the same version is
+        reused until a slot in it expires or CACHE_S passes, so only providers whose rounds
+        changed are read and rebuilt."""
+        if not provider_ids:
+            return {}
+        now = time.time()
+        versions = await self.redis.mget([keys.provider_rounds_version(pid) for pid in provider_ids])
+        out: dict[str, RoundIndex] = {}
+        stale: dict[str, str | None] = {}
+        for pid, version in zip(provider_ids, versions, strict=True):
+            cached = self._cache.get(pid)
+            if cached is not None and cached[0] == version and now < cached[1]:
+                out[pid] = cached[2]
+            else:
+                stale[pid] = version
+        if stale:
+            pids = list(stale)
+            clients = await self.current_clients(pids)
+            slots = await self.slots.current_of(pids)
+            if len(self._cache) + len(pids) > CACHE_MAX:
+                self._cache.clear()  # bounded: a cold start rebuilds what it needs
+            for pid in pids:
+                mine = slots.get(pid, [])
+                index = RoundIndex.build([*client_stops(clients[pid]), *slot_stops(mine, self.postcodes)])
+                until = min([now + CACHE_S, *(parse_iso(s.valid_until) for s in mine)])
+                self._cache[pid] = (stale[pid], until, index)
+                out[pid] = index
+        return out
+
+    async def current_clients(self, provider_ids: list[str]) -> dict[str, list[Package]]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for pid in provider_ids:
+                pipe.zrange(keys.provider_awards(pid), 0, -1)
+            awards = await pipe.execute()
+        return await self._clients({pid: tuple(ids) for pid, ids in zip(provider_ids, awards, strict=True)})
+
+    async def _clients(self, awards: dict[str, tuple[str, ...]]) -> dict[str, list[Package]]:
+        """Each provider's current clients: awarded to it and still running."""
+        wanted = sorted({i for ids in awards.values() for i in ids})
+        packages: dict[str, Package] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for raw in await self.redis.mget([keys.package(i) for i in chunk]):
+                if raw is not None:
+                    package = Package.from_dict(json.loads(raw))
+                    packages[package.id] = package
+        return {pid: [packages[i] for i in ids if i in packages and _current(packages[i], pid)] for pid, ids in awards.items()}
+
+    def fit(self, index: RoundIndex | None, package: Package) -> dict[str, Any] | None:
+        if index is None or package.status not in ("live", "awaiting_award"):
+            return None
+        centre = self.centre(package)
+        if centre is None:
+            return None
+        return fit(index, centre, needs_of(package), self.speed_kmh)
+
+    async def fits(self, package: Package, provider_ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        """One package against each provider's rounds (posting, a wave, a provider's view)."""
+        centre = self.centre(package)
+        if centre is None or package.status not in ("live", "awaiting_award"):
+            return dict.fromkeys(provider_ids)
+        return fit_across(await self.indexes(provider_ids), centre, needs_of(package), self.speed_kmh)
+
+    async def board(self, provider_id: str, packages: list[Package]) -> dict[str, dict[str, Any] | None]:
+        """Many packages against one provider's rounds (its board)."""
+        index = (await self.indexes([provider_id]))[provider_id]
+        return self.fit_board(index, packages)
+
+    def fit_board(self, index: RoundIndex, packages: list[Package]) -> dict[str, dict[str, Any] | None]:
+        out: dict[str, dict[str, Any] | None] = dict.fromkeys(p.id for p in packages)
+        wanted, ids = [], []
+        for package in packages:
+            centre = self.centre(package) if package.status in ("live", "awaiting_award") else None
+            if centre is not None:
+                wanted.append((centre, needs_of(package)))
+                ids.append(package.id)
+        for package_id, found in zip(ids, fit_many(index, wanted, self.speed_kmh), strict=True):
+            out[package_id] = found
+        return out
+
+
+def _current(package: Package, provider_id: str) -> bool:
+    """Awarded to this provider and neither handed back nor ended."""
+    return package.status == "awarded" and package.awarded_provider_id == provider_id
