@@ -31,7 +31,9 @@ def provider_get_paths(ids: dict[str, str]) -> list[str]:
     for route in app.routes:
         if not isinstance(route, Route) or "GET" not in (route.methods or ()):
             continue
-        if route.path.startswith(("/static", "/dev/", "/metrics", "/healthz", "/readyz", "/api/geo")):
+        # The API's description and its page describe fields; they hold no package.
+        if route.path.startswith(("/static", "/dev/", "/metrics", "/healthz", "/readyz", "/api/geo", "/openapi.json",
+                                  "/docs")):
             continue
         params = re.findall(r"{(\w+)(?::\w+)?}", route.path)
         if any(p not in ids for p in params):

@@ -84,6 +84,25 @@ class VisitOut(Out):
     time_critical: bool
 
 
+class RoundFit(Out):
+    km: float = Field(description="from the package's sector centroid, one decimal")
+    drive_minutes: float
+    band: str
+    days: list[str]
+
+
+class ProviderMap(Out):
+    """A provider's map: its live matched packages at sector level, its own clients, its coverage."""
+
+    packages: list[dict[str, Any]]
+    clients: list[dict[str, Any]]
+    coverage: list[dict[str, Any]]
+
+
+class Demand(Out):
+    """Where packages went unplaced or took longest to place in the provider's coverage."""
+
+
 class PackageView(Out):
     """A package as its reader may see it: brokers and the awarded provider get everything,
     a matched provider the redacted view (no postcode, summary or reference; `sector`,
@@ -111,6 +130,8 @@ class PackageView(Out):
     reference: str | None = Field(default=None, description="brokers and the awarded provider only")
     distance_km: float | None = Field(default=None, description="providers: from the nearest coverage centre")
     matched_availability: bool | None = Field(default=None, description="providers: declared availability fits")
+    round_fit: RoundFit | None = Field(default=None, description="providers: the nearest current client or availability "
+                                                                 "visited in the package's bands on its days (Rounds)")
 
 
 class PostedPackage(PackageView):
