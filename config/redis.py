@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 
 from config.embedded import ensure_embedded
 from config.settings import Settings
@@ -20,3 +23,13 @@ def connect(url: str) -> Redis:
 
 def arq_settings(url: str) -> RedisSettings:
     return RedisSettings.from_dsn(url)
+
+
+def worker_arq_settings(url: str) -> RedisSettings:
+    """The worker's own queue connection waits out a Redis outage (retrying with backoff up
+    to a second apart) instead of raising: arq's poll loop would otherwise end the worker
+    process on the first refused connection. Requests never use this: they answer 503."""
+    settings = RedisSettings.from_dsn(url)
+    settings.retry_on_error = [ConnectionError, TimeoutError, BusyLoadingError]
+    settings.retry = Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=-1)
+    return settings

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 
 T = TypeVar("T")
+# Password length bounds, the same at account creation, sign-in and ADMIN_PASSWORD.
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
 
 
 class ConfigError(Exception):
@@ -62,6 +65,8 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    log_format: str = "text"
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -75,8 +80,8 @@ class Settings:
         admin_password = env.get("ADMIN_PASSWORD") or None
         if bool(admin_email) != bool(admin_password):
             raise ConfigError("ADMIN_EMAIL and ADMIN_PASSWORD must be set together")
-        if admin_password is not None and len(admin_password) < 12:
-            raise ConfigError("ADMIN_PASSWORD must be at least 12 characters")
+        if admin_password is not None and not MIN_PASSWORD <= len(admin_password) <= MAX_PASSWORD:
+            raise ConfigError(f"ADMIN_PASSWORD must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
         return cls(
             redis_url=env.get("REDIS_URL") or None,
             data_dir=Path(env.get("DATA_DIR") or "./data").resolve(),
@@ -116,6 +121,8 @@ class Settings:
             geo_cache=Path(env["GEO_CACHE_DIR"]).resolve() if env.get("GEO_CACHE_DIR") else None,
             argon2_time_cost=read("ARGON2_TIME_COST", 3, _positive_int),
             argon2_memory_kib=read("ARGON2_MEMORY_KIB", 65536, _argon2_memory),
+            log_format=read("LOG_FORMAT", "text", _choice("text", "json")),
+            metrics_token=env.get("METRICS_TOKEN") or None,
         )
 
     def window_s(self, urgency: str) -> int:

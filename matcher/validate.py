@@ -10,8 +10,9 @@ from typing import Any, Iterable
 
 from matcher.errors import Invalid
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE_RE = re.compile(r"^\+[1-9]\d{7,14}$")
+# fullmatch with ASCII digits: `$` would let a trailing newline through, `\d` full-width digits.
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE_RE = re.compile(r"\+[1-9][0-9]{7,14}")
 MAX_TEXT = 2000
 
 
@@ -91,7 +92,7 @@ class FieldErrors:
 
     def email(self, name: str, *, required: bool = True) -> str | None:
         value = self.text(name, required=required, max_len=254)
-        if value is not None and not EMAIL_RE.match(value):
+        if value is not None and not EMAIL_RE.fullmatch(value):
             self.add(name, "must be an email address")
             return None
         return value.lower() if value else value
@@ -100,7 +101,7 @@ class FieldErrors:
         value = self.required(name) if required else self.body.get(name)
         if value is None:
             return None
-        if not isinstance(value, str) or not PHONE_RE.match(value):
+        if not isinstance(value, str) or not PHONE_RE.fullmatch(value):
             self.add(name, "must be a phone number in E.164 form, like +447700900123")
             return None
         return value

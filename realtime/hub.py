@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from config import keys
+from config import is_outage, keys, outage
 from core import Event
 
 log = logging.getLogger("realtime.hub")
@@ -96,9 +97,20 @@ def message(event: Event, *, for_broker: bool) -> str:
     return json.dumps({"id": event.id, "type": event.type, "at": event.at, "data": data}, separators=(",", ":"))
 
 
+_STREAM_ID = re.compile(r"([0-9]{1,20})(?:-([0-9]{1,20}))?")
+_U64 = 2**64
+
+
 def stream_id(text: str) -> tuple[int, int]:
-    ms, _, seq = text.partition("-")
-    return int(ms), int(seq or 0)
+    """An event id as (ms, seq). ASCII digits only and each part below 2**64, as Redis takes
+    them: int() alone would pass full-width digits and numbers Redis then refuses."""
+    match = _STREAM_ID.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not an event id: {text[:40]!r}")
+    ms, seq = int(match.group(1)), int(match.group(2) or 0)
+    if ms >= _U64 or seq >= _U64:
+        raise ValueError("event id out of range")
+    return ms, seq
 
 
 class Hub:
@@ -141,9 +153,12 @@ class Hub:
             try:
                 batches = await self.redis.xread({keys.EVENTS: self.last_id}, block=BLOCK_MS, count=500)
             except (RedisError, OSError) as exc:
-                log.warning("event stream read failed (%s); retrying", type(exc).__name__)
+                if not is_outage(exc):
+                    log.warning("event stream read failed (%s); retrying", type(exc).__name__)
+                outage.REDIS.failed(exc, "event reader")
                 await asyncio.sleep(1)
                 continue
+            outage.REDIS.succeeded()  # this loop is the process's steady probe of Redis
             for _stream, entries in batches:
                 for entry_id, raw in entries:
                     self.last_id = entry_id
@@ -172,7 +187,9 @@ class Hub:
                         if item.get("type") == "message":
                             self.revoke(str(item["data"]))
             except (RedisError, OSError) as exc:
-                log.warning("revocation listener failed (%s); retrying", type(exc).__name__)
+                if not is_outage(exc):
+                    log.warning("revocation listener failed (%s); retrying", type(exc).__name__)
+                outage.REDIS.failed(exc, "revocation listener")
                 await asyncio.sleep(1)
 
     def revoke(self, token_hash: str) -> None:

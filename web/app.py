@@ -33,9 +33,11 @@ from web import (
     routes_packages,
     routes_reports,
 )
+from web.bodylimit import BodyLimit
 from web.csrf import CSRFMiddleware
 from web.errors import error_body
 from web.middleware import SecurityHeaders
+from web.outage import OutageMiddleware
 
 log = logging.getLogger("web")
 
@@ -117,6 +119,8 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
     })
     app.state.metrics = metrics.Metrics()
     app.add_middleware(metrics.RequestMetrics, metrics=app.state.metrics)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https:"))
     app.add_middleware(CSRFMiddleware, secure=settings.public_url.startswith("https:"))
+    app.add_middleware(OutageMiddleware)
+    app.add_middleware(BodyLimit)  # outermost: nothing reads a body it has not counted
     return app

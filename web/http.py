@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from accounts import User
 from matcher import Reader
 from service import Brokerage
+from web.csrf import bearer
 from web.errors import HttpError, not_logged_in
 
 MAX_BODY = 1_000_000
@@ -33,11 +34,7 @@ async def json_body(request: Request) -> Any:
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return request.cookies.get("session") or None
+    return bearer(request.headers.get("authorization", "")) or request.cookies.get("session") or None
 
 
 async def current_user(request: Request, *roles: str) -> User:

@@ -10,11 +10,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from accounts import CHANNELS, ROLES
+from config import MAX_PASSWORD, MIN_PASSWORD
 from matcher import FieldErrors
 from web.http import bearer_token, brokerage, current_user, json_body, no_content, ok
 from web.ratelimit import check_login_rate
 
-MIN_PASSWORD = 12
 
 
 async def login(request: Request) -> Response:
@@ -22,7 +22,7 @@ async def login(request: Request) -> Response:
     await check_login_rate(request, service.redis, service.settings.login_rate_per_min)
     check = FieldErrors(await json_body(request))
     email = check.text("email", max_len=254)
-    password = check.text("password", max_len=1024)
+    password = _password(check, at_creation=False)
     check.raise_if_any()
     token, user = await service.accounts.login(email or "", password or "")
     return ok({"token": token, "user": user.public()})
@@ -41,19 +41,34 @@ async def create_user(request: Request) -> Response:
     service = brokerage(request)
     check = FieldErrors(await json_body(request))
     email = check.email("email")
-    password = check.required("password")
-    if password is not None and (not isinstance(password, str) or len(password) < MIN_PASSWORD):
-        check.add("password", f"must be at least {MIN_PASSWORD} characters")
+    password = _password(check, at_creation=True)
     role = check.choice("role", ROLES)
     provider_id = check.body.get("provider_id")
     if role == "provider":
         if not isinstance(provider_id, str) or not await service.providers.exists(provider_id):
+            # exists() asks the provider index, so a key that merely shares the prefix
+            # (another record's "<id>:users") is not taken for a provider.
             check.add("provider_id", "must name an existing provider for a provider user")
     elif provider_id is not None:
         check.add("provider_id", "only provider users belong to a provider")
     check.raise_if_any()
     user = await service.accounts.create(email or "", password, role or "", provider_id if role == "provider" else None)
     return ok({**user.public(), "created_at": user.created_at}, 201)
+
+
+def _password(check: FieldErrors, at_creation: bool) -> str | None:
+    """The same bounds at creation and sign-in, and never stripped: a password that could be
+    set can always be used to sign in."""
+    password = check.required("password")
+    if password is None:
+        return None
+    if not isinstance(password, str) or not password:
+        check.add("password", "must be a non-empty string")
+        return None
+    if len(password) > MAX_PASSWORD or (at_creation and len(password) < MIN_PASSWORD):
+        check.add("password", f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        return None
+    return password
 
 
 async def unlock(request: Request) -> Response:

@@ -43,6 +43,8 @@ async def twilio_status(request: Request) -> Response:
 
 
 async def dev_outbox(request: Request) -> Response:
+    # Every recipient's address and number is on this page: brokers and admins only.
+    await current_user(request, "broker")
     settings = brokerage(request).settings
     if settings.smtp.host and settings.twilio.account_sid:
         raise HttpError(404, "not_found", "Email and SMS are sent for real; there is no dev outbox.")

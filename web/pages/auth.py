@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from accounts import AccountError
+from config import MAX_PASSWORD
 from matcher import BrokerageError
 from web.pages.render import SESSION_COOKIE, guarded, home_of, page, page_user, redirect
 from web.ratelimit import check_login_rate
@@ -52,6 +53,8 @@ async def login(request: Request) -> Response:
         errors["email"] = "Enter your email address"
     if not password:
         errors["password"] = "Enter your password"
+    elif len(password) > MAX_PASSWORD:
+        errors["password"] = f"Passwords are at most {MAX_PASSWORD} characters"
     service = request.state.brokerage
     attempts = service.settings.lockout_attempts
     if not errors:
