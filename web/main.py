@@ -8,6 +8,7 @@ import uvicorn
 
 from config import ConfigError, Settings, logs, redis_url
 from web.app import create_app
+from web.pages import assets
 
 
 def main() -> None:
@@ -16,6 +17,10 @@ def main() -> None:
     except ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
     logs.configure(settings.log_format)
+    absent = assets.missing()
+    if absent:
+        sys.exit("cannot serve the pages: missing " + ", ".join(str(p) for p in absent)
+                 + " (reinstall the package, or run python -m scripts.vendor_assets in a checkout)")
     try:
         redis_url(settings)  # start the embedded Redis now, so a failure stops us here
     except ConfigError as exc:
