@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 from arq import Retry
 
-from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
+from redis.exceptions import BusyLoadingError, ConnectionError, RedisError, TimeoutError
 
 log = logging.getLogger("config.outage")
 T = TypeVar("T")
@@ -27,7 +27,20 @@ RETRY_AFTER_S = 2
 
 
 def is_outage(exc: BaseException) -> bool:
-    return isinstance(exc, UNAVAILABLE)
+    """A connection failure, or a Redis error raised because of one: redis-py turns a
+    connection lost inside WATCH into a WatchError whose cause is the ConnectionError."""
+    if isinstance(exc, UNAVAILABLE):
+        return True
+    if not isinstance(exc, RedisError):
+        return False
+    seen: BaseException | None = exc.__cause__ or exc.__context__
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, UNAVAILABLE):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class Outage:
@@ -65,7 +78,9 @@ def retry_on_outage(job: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable
     async def wrapper(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> T:
         try:
             return await job(ctx, *args, **kwargs)
-        except UNAVAILABLE as exc:
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
             REDIS.failed(exc, job.__name__)
             raise Retry(defer=min(2 ** ctx.get("job_try", 1), 30)) from exc
 

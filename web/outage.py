@@ -36,7 +36,7 @@ class OutageMiddleware:
 
         try:
             await self.app(scope, receive, tracking)
-        except Exception as exc:
+        except Exception as exc:  # redis-py's errors, raised through the route
             if not is_outage(exc):
                 raise
             self.outage.failed(exc, scope["path"] if scope["type"] == "http" else "websocket")
