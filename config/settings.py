@@ -115,7 +115,8 @@ class Settings:
             ),
             sms_fallback_s=read("SMS_FALLBACK_S", 900, _positive_int),
             reminder_at=read("REMINDER_AT", 0.75, _fraction),
-            public_url=(env.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
+            # Links in emails and SMS point at the port actually served unless told otherwise.
+            public_url=(env.get("PUBLIC_URL") or f"http://localhost:{read('PORT', 8000, _port)}").rstrip("/"),
             login_rate_per_min=read("LOGIN_RATE_PER_MIN", 60, _positive_int),
             ws_send_queue=read("WS_SEND_QUEUE", 1000, _positive_int),
             geo_cache=Path(env["GEO_CACHE_DIR"]).resolve() if env.get("GEO_CACHE_DIR") else None,
