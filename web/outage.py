@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from config.outage import REDIS, RETRY_AFTER_S, Outage, is_outage
+from config import is_outage, outage
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CLOSE_TRY_AGAIN = 1013
@@ -18,9 +18,9 @@ MESSAGE = "The service cannot reach its store just now; try again in a few secon
 
 
 class OutageMiddleware:
-    def __init__(self, app: ASGIApp, outage: Outage = REDIS) -> None:
+    def __init__(self, app: ASGIApp, tracker: outage.Outage | None = None) -> None:
         self.app = app
-        self.outage = outage
+        self.outage = tracker or outage.REDIS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -71,6 +71,6 @@ async def _unavailable(send: Send, html: bool) -> None:
         kind = b"application/json"
     await send({"type": "http.response.start", "status": 503, "headers": [
         (b"content-type", kind), (b"content-length", str(len(body)).encode()),
-        (b"retry-after", str(RETRY_AFTER_S).encode()), (b"cache-control", b"no-store"),
+        (b"retry-after", str(outage.RETRY_AFTER_S).encode()), (b"cache-control", b"no-store"),
     ]})
     await send({"type": "http.response.body", "body": body})
