@@ -1,11 +1,13 @@
 """Configuration: one typed settings object built from the environment in one place, the
-Redis key names, and the connection to the service's Redis."""
+Redis key names, the connection to the service's Redis, logging and outage tracking."""
 
-from config import keys
-from config.redis import RedisTarget, arq_settings, connect, redis_target, redis_url
-from config.settings import ConfigError, Settings, Smtp, Twilio
+from config import keys, logs, outage
+from config.outage import is_outage, retry_on_outage
+from config.redis import RedisTarget, arq_settings, connect, redis_target, redis_url, worker_arq_settings
+from config.settings import MAX_PASSWORD, MIN_PASSWORD, ConfigError, Settings, Smtp, Twilio
 
 __all__ = [
-    "ConfigError", "RedisTarget", "Settings", "Smtp", "Twilio", "arq_settings", "connect", "keys", "redis_target",
-    "redis_url",
+    "MAX_PASSWORD", "MIN_PASSWORD", "ConfigError", "RedisTarget", "Settings", "Smtp", "Twilio", "arq_settings",
+    "connect", "is_outage", "keys", "logs", "outage", "redis_target", "redis_url", "retry_on_outage",
+    "worker_arq_settings",
 ]

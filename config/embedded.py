@@ -62,8 +62,18 @@ def _answers(sock: Path) -> bool:
         return False
 
 
+def _private(data_dir: Path) -> None:
+    """The store holds personal data: its directory 0700 and its files 0600, also the files
+    an older version left readable."""
+    data_dir.chmod(0o700)
+    for path in data_dir.iterdir():
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o600)
+
+
 def _start(data_dir: Path, sock: Path) -> None:
     sock.unlink(missing_ok=True)
+    _private(data_dir)
     args = [
         redis_server_binary(),
         "--port", "0",
@@ -71,7 +81,8 @@ def _start(data_dir: Path, sock: Path) -> None:
         "--unixsocketperm", "700",
         "--dir", str(data_dir),
         "--appendonly", "yes",
-        "--appendfsync", "everysec",
+        # Every acknowledged write is on disk before the client hears "ok": a crash loses none.
+        "--appendfsync", "always",
         "--save", "900 1 300 10",
         "--logfile", str(data_dir / "redis.log"),
         "--pidfile", str(data_dir / "redis.pid"),
@@ -84,6 +95,8 @@ def _start(data_dir: Path, sock: Path) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
         close_fds=True,
+        # The AOF, the RDB snapshot and the log are created 0600 (redis-server uses the umask).
+        preexec_fn=lambda: os.umask(0o077),
         env={"PATH": os.environ.get("PATH", "")},
     )
     deadline = time.monotonic() + START_TIMEOUT_S

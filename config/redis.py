@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
 from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 
 from config.embedded import ensure_embedded
 from config.keys import REPLICATION_MARK
@@ -73,6 +76,13 @@ class RedisTarget:
         assert self.url is not None
         return arq_settings(self.url)
 
+    def worker_arq_settings(self) -> RedisSettings:
+        """The worker's queue connection: waits a Redis outage out (see worker_arq_settings)."""
+        settings = self.arq_settings()
+        settings.retry_on_error = [ConnectionError, TimeoutError, BusyLoadingError]
+        settings.retry = Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=-1)
+        return settings
+
     def describe(self) -> str:
         """For start-up messages: never a password."""
         if self.sentinels:
@@ -98,3 +108,10 @@ def connect(url: str) -> Redis:
 
 def arq_settings(url: str) -> RedisSettings:
     return RedisSettings.from_dsn(url)
+
+
+def worker_arq_settings(url: str) -> RedisSettings:
+    """The worker's own queue connection waits out a Redis outage (retrying with backoff up
+    to a second apart) instead of raising: arq's poll loop would otherwise end the worker
+    process on the first refused connection. Requests never use this: they answer 503."""
+    return RedisTarget(url=url).worker_arq_settings()

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 
 T = TypeVar("T")
+# Password length bounds, the same at account creation, sign-in and ADMIN_PASSWORD.
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
 
 
 class ConfigError(Exception):
@@ -70,6 +73,8 @@ class Settings:
     argon2_parallelism: int = 4
     # Average speed between care visits, for round fit's drive time (town driving, parking).
     round_speed_kmh: float = 25.0
+    log_format: str = "text"
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -83,8 +88,8 @@ class Settings:
         admin_password = env.get("ADMIN_PASSWORD") or None
         if bool(admin_email) != bool(admin_password):
             raise ConfigError("ADMIN_EMAIL and ADMIN_PASSWORD must be set together")
-        if admin_password is not None and len(admin_password) < 12:
-            raise ConfigError("ADMIN_PASSWORD must be at least 12 characters")
+        if admin_password is not None and not MIN_PASSWORD <= len(admin_password) <= MAX_PASSWORD:
+            raise ConfigError(f"ADMIN_PASSWORD must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
         return cls(
             redis_url=env.get("REDIS_URL") or None,
             data_dir=Path(env.get("DATA_DIR") or "./data").resolve(),
@@ -118,7 +123,8 @@ class Settings:
             ),
             sms_fallback_s=read("SMS_FALLBACK_S", 900, _positive_int),
             reminder_at=read("REMINDER_AT", 0.75, _fraction),
-            public_url=(env.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
+            # Links in emails and SMS point at the port actually served unless told otherwise.
+            public_url=(env.get("PUBLIC_URL") or f"http://localhost:{read('PORT', 8000, _port)}").rstrip("/"),
             login_rate_per_min=read("LOGIN_RATE_PER_MIN", 60, _positive_int),
             ws_send_queue=read("WS_SEND_QUEUE", 1000, _positive_int),
             ws_buffer_bytes=read("WS_BUFFER_BYTES", 1 << 20, _positive_int),
@@ -131,6 +137,8 @@ class Settings:
             redis_wait_ms=read("REDIS_WAIT_MS", 500, _positive_int),
             argon2_time_cost=read("ARGON2_TIME_COST", 3, _positive_int),
             argon2_memory_kib=read("ARGON2_MEMORY_KIB", 65536, _argon2_memory),
+            log_format=read("LOG_FORMAT", "text", _choice("text", "json")),
+            metrics_token=env.get("METRICS_TOKEN") or None,
         )
 
     def window_s(self, urgency: str) -> int:

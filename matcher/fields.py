@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from core import ID_PATTERN
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-PHONE_PATTERN = r"^\+[1-9]\d{7,14}$"
+PHONE_PATTERN = r"^\+[1-9][0-9]{7,14}$"  # ASCII digits: \d would take full-width ones
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 MAX_TEXT = 2000
 MAX_LIST = 100
@@ -71,7 +71,7 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN), Field(examples=["pkg_0192a3b4c5d6e7f8a9b0"])]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN),
                   AfterValidator(_lower), Field(json_schema_extra={"format": "email"})]
-Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN), Field(examples=["+447700900123"])]
+Phone = Annotated[str, StringConstraints(strip_whitespace=False, pattern=PHONE_PATTERN), Field(examples=["+447700900123"])]
 Day = Annotated[str, StringConstraints(pattern=DATE_PATTERN), AfterValidator(_real_date),
                 Field(json_schema_extra={"format": "date"}, examples=["2026-11-23"])]
 # A date or a date-time, read by `when.parse_moment` in the domain.

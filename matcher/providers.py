@@ -70,7 +70,8 @@ class ProviderStore:
         return Provider.from_dict(json.loads(raw))
 
     async def exists(self, provider_id: str) -> bool:
-        return bool(await self.redis.exists(keys.provider(provider_id)))
+        """A provider record, not any key under the provider prefix ("x:users" is a set)."""
+        return await self.redis.zscore(keys.PROVIDERS, provider_id) is not None
 
     async def list(self) -> list[Provider]:
         ids = await self.redis.zrange(keys.PROVIDERS, 0, -1)

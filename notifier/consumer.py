@@ -17,7 +17,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
-from config import keys
+from config import is_outage, keys, outage
 from core import Event
 from notifier.planner import Planner
 
@@ -51,8 +51,12 @@ class EventConsumer:
                 # The stream was deleted (and maybe re-created): everything in it is new.
                 await self._ensure_group(start="0")
             except (RedisError, OSError) as exc:
-                log.warning("event consumer: Redis unavailable (%s); retrying", type(exc).__name__)
+                if not is_outage(exc):
+                    log.warning("event consumer: %s; retrying", type(exc).__name__)
+                outage.REDIS.failed(exc, "notification consumer")
                 await asyncio.sleep(1)
+            else:
+                outage.REDIS.succeeded()
 
     async def step(self) -> int:
         if time.monotonic() - self._last_claim > CLAIM_EVERY_S:

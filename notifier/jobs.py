@@ -9,11 +9,13 @@ from typing import Any
 
 from arq import Retry, func
 
+from config import retry_on_outage
 from notifier.runtime import DELIVER_JOB, FALLBACK_JOB, Notifier
 
 CTX_KEY = "notifier"
 
 
+@retry_on_outage
 async def deliver_notification(ctx: dict[str, Any], notification_id: str) -> str:
     notifier: Notifier = ctx[CTX_KEY]
     outcome = await notifier.deliverer.deliver(notification_id)
@@ -22,6 +24,7 @@ async def deliver_notification(ctx: dict[str, Any], notification_id: str) -> str
     return outcome.status
 
 
+@retry_on_outage
 async def sms_fallback(ctx: dict[str, Any], package_id: str, provider_id: str) -> str:
     notifier: Notifier = ctx[CTX_KEY]
     return await notifier.fallback.run(package_id, provider_id)

@@ -20,7 +20,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
 from accounts import AccountStore
-from config import Settings, keys
+from config import Settings, is_outage, keys, outage
 from core import EventLog
 from matcher import PackageStore
 from notifier.consumer import EventConsumer
@@ -105,8 +105,11 @@ class Notifier:
                 await self.sweep()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the sweeper is a backstop: it must outlive any one bad pass
-                log.exception("notification sweep failed")
+            except Exception as exc:  # the sweeper is a backstop: it must outlive any one bad pass
+                if is_outage(exc):
+                    outage.REDIS.failed(exc, "notification sweeper")
+                else:
+                    log.exception("notification sweep failed")
 
     async def sweep(self) -> int:
         """Re-queue notifications overdue for an outcome: their job died with a worker (arq

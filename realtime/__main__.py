@@ -17,10 +17,11 @@ from websockets.asyncio.server import serve
 from websockets.http11 import Request, Response
 
 from accounts import AccountStore
-from config import ConfigError, Settings, redis_target
+from config import ConfigError, Settings, logs, redis_target
 from core import EventLog
 from matcher import Sightings
 from realtime.server import Broadcaster, RealtimeServer
+from realtime.socket import origin_allowed
 
 log = logging.getLogger("realtime")
 # Clients send only small control messages (seen, resume, ping).
@@ -29,10 +30,18 @@ MAX_CLIENT_MESSAGE = 64 * 1024
 CLOSE_TIMEOUT_S = 60
 
 
-def health(connection: object, request: Request) -> Response | None:
-    if urlsplit(request.path).path == "/healthz":
-        return connection.respond(HTTPStatus.OK, "ok\n")  # type: ignore[attr-defined]
-    return None
+def checks(public_url: str):  # type: ignore[no-untyped-def]
+    """Before the handshake: a health answer for the process manager, and a browser's
+    Origin must be this site's own (as web's /ws checks it)."""
+
+    def process_request(connection: object, request: Request) -> Response | None:
+        if urlsplit(request.path).path == "/healthz":
+            return connection.respond(HTTPStatus.OK, "ok\n")  # type: ignore[attr-defined]
+        if not origin_allowed(request.headers.get("Origin"), request.headers.get("Host"), public_url):
+            return connection.respond(HTTPStatus.FORBIDDEN, "foreign origin\n")  # type: ignore[attr-defined]
+        return None
+
+    return process_request
 
 
 async def run(settings: Settings, host: str) -> None:
@@ -43,14 +52,11 @@ async def run(settings: Settings, host: str) -> None:
     await broadcaster.start_position()
     tasks = [asyncio.create_task(broadcaster.run(), name="event-reader"),
              asyncio.create_task(broadcaster.watch_revocations(), name="revocation-listener")]
-    public = urlsplit(settings.public_url)
-    # A browser's Origin must be the service's own; other clients send none.
-    origins = [f"{public.scheme}://{public.netloc}", None]
     stop = asyncio.get_running_loop().create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
     try:
-        async with serve(server.handle, host, settings.realtime_port, origins=origins, process_request=health,
+        async with serve(server.handle, host, settings.realtime_port, process_request=checks(settings.public_url),
                          compression=None, max_size=MAX_CLIENT_MESSAGE, ping_interval=20, ping_timeout=20,
                          close_timeout=CLOSE_TIMEOUT_S):
             log.info("realtime ready on %s:%d", host, settings.realtime_port)
@@ -68,7 +74,7 @@ def main() -> None:
         settings = Settings.from_env()
     except ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_format)
     host = "0.0.0.0" if "--public" in sys.argv else "127.0.0.1"
     try:
         import uvloop

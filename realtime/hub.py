@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,9 +93,20 @@ def message(event: Event, *, for_broker: bool) -> str:
     return json.dumps({"id": event.id, "type": event.type, "at": event.at, "data": data}, separators=(",", ":"))
 
 
+_STREAM_ID = re.compile(r"([0-9]{1,20})(?:-([0-9]{1,20}))?")
+_U64 = 2**64
+
+
 def stream_id(text: str) -> tuple[int, int]:
-    ms, _, seq = text.partition("-")
-    return int(ms), int(seq or 0)
+    """An event id as (ms, seq). ASCII digits only and each part below 2**64, as Redis takes
+    them: int() alone would pass full-width digits and numbers Redis then refuses."""
+    match = _STREAM_ID.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not an event id: {text[:40]!r}")
+    ms, seq = int(match.group(1)), int(match.group(2) or 0)
+    if ms >= _U64 or seq >= _U64:
+        raise ValueError("event id out of range")
+    return ms, seq
 
 
 class Hub(StreamTail):

@@ -5,25 +5,20 @@ process, so both answer a resume the same way."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Awaitable, Callable
 
 from core import Event, EventLog
-from realtime.hub import message
+from realtime.hub import message, stream_id
 
 PAGE = 500
-# Redis stream ids are two unsigned 64-bit numbers; anything else is not an event id.
-_EVENT_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}|[0-9]{1,20}", re.ASCII)
-_U64 = 2**64
-
-
 def parse_event_id(text: object) -> tuple[int, int] | None:
     """(ms, seq) of a client-supplied event id, or None if it is not one."""
-    if not isinstance(text, str) or not _EVENT_ID.fullmatch(text):
+    if not isinstance(text, str):
         return None
-    ms, _, seq = text.partition("-")
-    position = int(ms), int(seq or 0)
-    return position if position[0] < _U64 and position[1] < _U64 else None
+    try:
+        return stream_id(text)
+    except ValueError:
+        return None
 
 
 BAD_AFTER = json.dumps({"type": "error", "data": {"message": "after must be an event id like 1700000000000-0"}})

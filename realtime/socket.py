@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -15,6 +16,7 @@ from realtime.hub import CLOSE_REVOKED, Hub, stream_id
 from realtime.replay import BAD_AFTER, parse_event_id, replay
 
 CLOSE_TIMEOUT_S = 5.0
+CLOSE_POLICY = 1008
 
 
 class Feed:
@@ -122,9 +124,24 @@ class Feed:
             raise receiver.exception()  # type: ignore[misc]
 
 
+def origin_allowed(origin: str | None, host: str | None, public_url: str) -> bool:
+    """No Origin (not a browser) or this site's own: the request's Host or PUBLIC_URL."""
+    if origin is None:
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    public = urlsplit(public_url)
+    return parts.netloc.lower() == (host or "").lower() or (parts.scheme, parts.netloc.lower()) == (public.scheme, public.netloc.lower())
+
+
 async def endpoint(websocket: WebSocket) -> None:
     state: Any = websocket.state
     accounts: AccountStore = state.brokerage.accounts
+    if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host"), state.brokerage.settings.public_url):
+        # A page on another site would otherwise ride on the browser's session cookie.
+        await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
+        return
     token = websocket.query_params.get("token") or websocket.cookies.get("session")
     user = await accounts.authenticate(token) if token else None
     await websocket.accept()

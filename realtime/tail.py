@@ -11,7 +11,7 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from config import keys
+from config import is_outage, keys, outage
 from core import Event
 
 log = logging.getLogger("realtime.tail")
@@ -43,9 +43,12 @@ class StreamTail:
             try:
                 batches = await self.redis.xread({keys.EVENTS: self.last_id}, block=BLOCK_MS, count=500)
             except (RedisError, OSError) as exc:
-                log.warning("event stream read failed (%s); retrying", type(exc).__name__)
+                if not is_outage(exc):
+                    log.warning("event stream read failed (%s); retrying", type(exc).__name__)
+                outage.REDIS.failed(exc, "event reader")
                 await asyncio.sleep(1)
                 continue
+            outage.REDIS.succeeded()  # this loop is the process's steady probe of Redis
             for _stream, entries in batches:
                 for entry_id, raw in entries:
                     self.last_id = entry_id
@@ -61,5 +64,7 @@ class StreamTail:
                         if item.get("type") == "message":
                             self.revoke(str(item["data"]))
             except (RedisError, OSError) as exc:
-                log.warning("revocation listener failed (%s); retrying", type(exc).__name__)
+                if not is_outage(exc):
+                    log.warning("revocation listener failed (%s); retrying", type(exc).__name__)
+                outage.REDIS.failed(exc, "revocation listener")
                 await asyncio.sleep(1)

@@ -4,6 +4,7 @@ worker processes of the Procfile until Ctrl-C."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -16,14 +17,19 @@ from scripts import demo_data
 from service import Brokerage
 
 SEEDED = "hb:demo:seeded"
+LOGINS = "hb:demo:logins"
 
 
 async def prepare(settings: Settings) -> dict[str, str] | None:
     service = await Brokerage.open(settings)
     try:
         if not await service.redis.set(SEEDED, "1", nx=True):
-            return None
-        return await demo_data.seed(service, settings.admin_email, settings.admin_password)
+            saved = await service.redis.get(LOGINS)
+            return json.loads(saved) if saved else None
+        logins = await demo_data.seed(service, settings.admin_email, settings.admin_password)
+        # Kept so that every restart prints every demo login again (demo passwords only).
+        await service.redis.set(LOGINS, json.dumps(logins))
+        return logins
     finally:
         await service.close()
 

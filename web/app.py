@@ -34,11 +34,13 @@ from web import (
     routes_reports,
     routes_rounds,
 )
+from web.bodylimit import BodyLimit
 from web.csrf import CSRFMiddleware
 from web.api import PUBLIC, Call
 from web.errors import DOMAIN_ERRORS, HttpError, error_body, error_response_parts
 from web.outputs import Status
 from web.middleware import SecurityHeaders
+from web.outage import OutageMiddleware
 
 log = logging.getLogger("web")
 
@@ -127,6 +129,8 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
     })
     app.state.metrics = metrics.Metrics()
     app.add_middleware(metrics.RequestMetrics, metrics=app.state.metrics)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https:"))
     app.add_middleware(CSRFMiddleware, secure=settings.public_url.startswith("https:"))
+    app.add_middleware(OutageMiddleware)
+    app.add_middleware(BodyLimit)  # outermost: nothing reads a body it has not counted
     return app

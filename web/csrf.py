@@ -76,8 +76,17 @@ class CSRFMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
+def bearer(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, else None. The one parser for
+    both authentication and the CSRF exemption, so they agree on which credential is used."""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
 def _needs_check(path: str, headers: dict[bytes, bytes], cookies: dict[str, str]) -> bool:
-    if headers.get(b"authorization", b"").lower().startswith(b"bearer "):
+    if bearer(headers.get(b"authorization", b"").decode("latin-1")):
         return False  # the token authenticates, not a cookie the browser adds by itself
     if cookies.get("session"):
         return True

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from accounts import User
 from matcher import Reader
 from service import Brokerage
+from web.csrf import bearer
 from web.errors import HttpError, not_logged_in
 
 
@@ -18,11 +19,7 @@ def brokerage(request: Request) -> Brokerage:
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return request.cookies.get("session") or None
+    return bearer(request.headers.get("authorization", "")) or request.cookies.get("session") or None
 
 
 async def current_user(request: Request, *roles: str) -> User:

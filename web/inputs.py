@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field, StringConstraints
 
 from accounts import CHANNELS, ROLES
+from config import MAX_PASSWORD, MIN_PASSWORD
 from matcher import PACKAGE_STATUSES, URGENCIES, Email, Id, Input, Phone, Query, no_controls
 
-MIN_PASSWORD = 12
 
 Channel = Literal[CHANNELS]
 ChannelList = Annotated[list[Channel], Field(max_length=len(CHANNELS) * 2), AfterValidator(lambda v: list(dict.fromkeys(v)))]
@@ -34,12 +34,12 @@ TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern
 
 class LoginInput(Input):
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254), no_controls("")]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD)]
 
 
 class NewUserInput(Input):
     email: Email
-    password: Annotated[str, StringConstraints(min_length=MIN_PASSWORD, max_length=1024)]
+    password: Annotated[str, StringConstraints(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)]
     role: Literal[ROLES]
     provider_id: Id | None = Field(default=None, description="required for, and only for, provider users")
 

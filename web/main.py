@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import uvicorn
 
-from config import ConfigError, Settings, redis_target
+from config import ConfigError, Settings, logs, redis_target
 from web.app import create_app
+from web.pages import assets
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
+    except ConfigError as exc:
+        sys.exit(f"configuration error: {exc}")
+    logs.configure(settings.log_format)
+    absent = assets.missing()
+    if absent:
+        sys.exit("cannot serve the pages: missing " + ", ".join(str(p) for p in absent)
+                 + " (reinstall the package, or run python -m scripts.vendor_assets in a checkout)")
+    try:
         redis_target(settings)  # start the embedded Redis now, so a failure stops us here
     except ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
     host = "0.0.0.0" if "--public" in sys.argv else "127.0.0.1"
-    uvicorn.run(create_app(settings), host=host, port=settings.port, log_level="info", access_log=False, proxy_headers=True)
+    # log_config=None: uvicorn keeps the redacting root handler instead of installing its own.
+    uvicorn.run(create_app(settings), host=host, port=settings.port, log_config=None, access_log=False, proxy_headers=True)
 
 
 if __name__ == "__main__":

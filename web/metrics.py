@@ -3,6 +3,7 @@ events fanned out. Counters are per process, as Prometheus expects of each targe
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web.csrf import bearer
 
 
 @dataclass
@@ -64,6 +67,13 @@ class RequestMetrics:
 
 
 async def endpoint(request: Request) -> Response:
+    expected = request.state.brokerage.settings.metrics_token
+    if expected is not None:
+        # Prometheus sends it as `authorization: credentials_file` / bearer_token.
+        sent = bearer(request.headers.get("authorization", "")) or ""
+        if not hmac.compare_digest(sent.encode(), expected.encode()):
+            return PlainTextResponse("metrics need Authorization: Bearer <METRICS_TOKEN>\n", status_code=401,
+                                     headers={"www-authenticate": "Bearer"})
     metrics: Metrics = request.app.state.metrics
     hub = request.state.hub
     gauges = {"hb_websocket_connections": len(hub.subscribers), "hb_events_dispatched_total": hub.dispatched}

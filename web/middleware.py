@@ -12,13 +12,16 @@ HEADERS = [
 NO_STORE = (b"cache-control", b"no-store")
 # Pinned, public files: phones on poor signal should not fetch them on every page.
 STATIC_CACHE = (b"cache-control", b"public, max-age=3600")
+# Only for an https PUBLIC_URL: browsers must never fall back to plain http for the service.
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 class SecurityHeaders:
     """Responses carry personal data: never cache them (static files aside), never frame them."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.extra = HEADERS + [HSTS] if hsts else HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -30,7 +33,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [h for h in message.get("headers", []) if h[0].lower() != b"cache-control"]
-                message["headers"] = headers + HEADERS + [cache]
+                message["headers"] = headers + self.extra + [cache]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -73,8 +73,9 @@ routes = [
             query=NotificationQuery, returns=list[NotificationOut], errors=(404,), tag="notifications"),
     api.post(STATUS_PATH, twilio_status, "Twilio's status callback (form-encoded, X-Twilio-Signature checked)",
              auth=PUBLIC, status=204, errors=(403,), media="", tag="hooks"),
+    # Every recipient's address and number is on this page: brokers and admins only.
     api.get("/dev/outbox", dev_outbox, "Messages kept instead of sent while a channel is in dev mode (HTML, or JSON)",
-            auth=PUBLIC, query=OutboxQuery, returns=list[dict], errors=(404,), extra_media={"text/html": "a table"},
+            auth=BROKER, query=OutboxQuery, returns=list[dict], errors=(404,), extra_media={"text/html": "a table"},
             tag="operations"),
     api.get("/p/{package_id}", short_link, "The short link in SMS: redirects to the provider's package page",
             auth=PUBLIC, status=302, media="", tag="hooks"),

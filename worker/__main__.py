@@ -6,12 +6,12 @@ at import."""
 
 from __future__ import annotations
 
-import logging
+import asyncio
 import sys
 
-from arq.worker import run_worker
+from arq.worker import create_worker
 
-from config import ConfigError, Settings, redis_target
+from config import ConfigError, Settings, is_outage, logs, outage, redis_target
 from worker.settings import SETTINGS_KEY, WorkerSettings
 
 
@@ -20,8 +20,22 @@ def main() -> None:
         settings = Settings.from_env()
     except ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    run_worker(WorkerSettings, redis_settings=redis_target(settings).arq_settings(), ctx={SETTINGS_KEY: settings})  # type: ignore[arg-type]
+    logs.configure(settings.log_format)
+    # arq's queue connection waits a Redis outage out (worker_arq_settings), but a connection
+    # lost inside one of arq's WATCH blocks surfaces as a WatchError that ends its poll loop.
+    # Rather than exit and leave deadlines to a supervisor, log the outage once and start the
+    # loop again; a signal ends it as arq's CLI would.
+    while True:
+        worker = create_worker(WorkerSettings, redis_settings=redis_target(settings).worker_arq_settings(),  # type: ignore[arg-type]
+                               ctx={SETTINGS_KEY: settings})
+        try:
+            worker.run()
+            return
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            outage.REDIS.failed(exc, "worker poll loop")
+            asyncio.get_event_loop().run_until_complete(asyncio.sleep(1))
 
 
 if __name__ == "__main__":

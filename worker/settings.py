@@ -12,7 +12,7 @@ from typing import Any
 
 from arq import Retry, cron
 
-from config import Settings
+from config import Settings, is_outage, logs, outage, retry_on_outage
 from matcher import Reminders, TooEarly
 from notifier import Notifier
 from notifier import jobs as notify_jobs
@@ -24,6 +24,8 @@ SETTINGS_KEY = "settings"
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get(SETTINGS_KEY) or Settings.from_env()
+    # arq's CLI (when used instead of python -m worker) installs its own handlers.
+    logs.configure(settings.log_format)
     service = await Brokerage.open(settings)
     ctx["brokerage"] = service
     ctx["reminders"] = Reminders(service.redis, service.events)
@@ -43,6 +45,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await service.close()
 
 
+@retry_on_outage
 async def package_deadline(ctx: dict[str, Any], package_id: str, wave: int) -> str | None:
     service: Brokerage = ctx["brokerage"]
     try:
@@ -51,14 +54,20 @@ async def package_deadline(ctx: dict[str, Any], package_id: str, wave: int) -> s
         raise Retry(defer=early.remaining_s + 0.01) from early
 
 
+@retry_on_outage
 async def deadline_reminder(ctx: dict[str, Any], package_id: str, wave: int) -> int:
     return len(await ctx["reminders"].remind(package_id, wave))
 
 
 async def sweep_deadlines(ctx: dict[str, Any]) -> None:
     service: Brokerage = ctx["brokerage"]
-    await service.deadlines.reconcile()
-    await service.deadlines.sweep()
+    try:
+        await service.deadlines.reconcile()
+        await service.deadlines.sweep()
+    except Exception as exc:  # the next minute's sweep tries again
+        if not is_outage(exc):
+            raise
+        outage.REDIS.failed(exc, "deadline sweep")
 
 
 class WorkerSettings:
@@ -70,7 +79,7 @@ class WorkerSettings:
     job_timeout = 60
     # Jobs wait on SMTP and Twilio round trips, not on the CPU: run many at once.
     max_jobs = 50
-    max_tries = 20
+    max_tries = 20  # with retry_on_outage's backoff a job outlives a ~5 minute Redis outage
     keep_result = 3600
     poll_delay = 0.25
     handle_signals = True

@@ -1,5 +1,7 @@
-"""Static files: this app's CSS/JS, and the specific dist folders of the npm packages
-(installed by scripts/bootstrap from package-lock.json). Nothing is loaded from elsewhere."""
+"""Static files: this app's CSS/JS and the front-end files it uses from GOV.UK Frontend and
+Leaflet, copied into the package (web/static/vendor, versions in VERSIONS.json, licences kept;
+`python -m scripts.vendor_assets` refreshes them from package-lock.json). An installed wheel
+serves them without npm; nothing is loaded from elsewhere."""
 
 from __future__ import annotations
 
@@ -12,11 +14,21 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-NODE = ROOT / "node_modules"
-GOVUK = NODE / "govuk-frontend" / "dist" / "govuk"
-LEAFLET = NODE / "leaflet" / "dist"
-OWN = ROOT / "web" / "static"
+WEB = Path(__file__).resolve().parent.parent
+OWN = WEB / "static"
+GOVUK = OWN / "vendor" / "govuk"
+LEAFLET = OWN / "vendor" / "leaflet"
+TEMPLATES = WEB / "templates"
+# What the pages reference; a deploy without one of them must not start and serve bare HTML.
+REQUIRED = [
+    GOVUK / "govuk-frontend.min.css", GOVUK / "govuk-frontend.min.js", LEAFLET / "leaflet.css", LEAFLET / "leaflet.js",
+    OWN / "css" / "app.css", OWN / "js" / "init.js", TEMPLATES / "base.html", TEMPLATES / "login.html",
+]
+
+
+def missing() -> list[Path]:
+    """Files the pages need that this installation lacks (checked at start)."""
+    return [path for path in REQUIRED if not path.is_file()]
 
 
 @functools.cache
@@ -26,6 +38,7 @@ def govuk_css() -> bytes:
     css = (GOVUK / "govuk-frontend.min.css").read_text(encoding="utf-8")
     css = re.sub(r"@font-face\{[^}]*\}", "", css)
     css = css.replace("font-family:GDS Transport,", "font-family:")
+    css = css.replace("url(/assets/images/", "url(/static/govuk/assets/images/")
     return css.encode()
 
 
@@ -33,7 +46,7 @@ async def govuk_stylesheet(request: Request) -> Response:
     try:
         body = govuk_css()
     except FileNotFoundError:
-        return Response("/* govuk-frontend is not installed: run ./scripts/bootstrap */", status_code=404, media_type="text/css")
+        return Response("/* govuk-frontend.min.css is missing from web/static/vendor */", status_code=404, media_type="text/css")
     return Response(body, media_type="text/css")
 
 

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from config import MAX_PASSWORD
 from web.errors import DOMAIN_ERRORS, HttpError, status_of
 from web.ratelimit import check_login_rate
 from web.pages.render import SESSION_COOKIE, guarded, home_of, page, page_user, redirect
@@ -51,6 +52,8 @@ async def login(request: Request) -> Response:
         errors["email"] = "Enter your email address"
     if not password:
         errors["password"] = "Enter your password"
+    elif len(password) > MAX_PASSWORD:
+        errors["password"] = f"Passwords are at most {MAX_PASSWORD} characters"
     service = request.state.brokerage
     attempts = service.settings.lockout_attempts
     if not errors:
