@@ -31,6 +31,7 @@ from web import (
     routes_notify,
     routes_offers,
     routes_packages,
+    routes_push,
     routes_reports,
     routes_rounds,
 )
@@ -115,6 +116,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *routes_geo.routes,
         *routes_offers.routes,
         *routes_notify.routes,
+        *routes_push.routes,
         *routes_availability.routes,
         *routes_reports.routes,
         *routes_rounds.routes,
