@@ -24,7 +24,8 @@ export class LiveFeed {
       if (e.target instanceof HTMLFormElement && new URL(e.target.action, location.href).pathname === "/logout") this.leaving = true;
     }, true);
     window.addEventListener("pagehide", () => { this.leaving = true; });
-    this.connect();
+    if (navigator.onLine === false) this.lost();  // opened from the app's cache with no network
+    else this.connect();
     window.addEventListener("online", () => { if (!this.socket || this.socket.readyState > 1) this.connect(); });
     window.addEventListener("offline", () => this.lost());
     setInterval(() => {
