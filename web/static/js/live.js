@@ -29,7 +29,8 @@ export class LiveFeed {
     window.addEventListener("online", () => { if (!this.socket || this.socket.readyState > 1) this.connect(); });
     window.addEventListener("offline", () => this.lost());
     setInterval(() => {
-      if (this.socket && this.socket.readyState === 1 && Date.now() - this.lastHeard > SILENCE_MS) this.lost();
+      // Only a server that has shown it sends heartbeats (the web process's /ws) is judged by silence.
+      if (this.socket && this.socket.readyState === 1 && this.beating && Date.now() - this.lastHeard > SILENCE_MS) this.lost();
     }, 500);
   }
 
@@ -76,6 +77,7 @@ export class LiveFeed {
       let msg;
       try { msg = JSON.parse(e.data); } catch (err) { return; }
       if (msg.type === "resync") { this.onResync(); return; }
+      if (msg.type === "caught_up" || msg.type === "heartbeat") this.beating = true;
       if (msg.type === "caught_up") {
         // A page that has seen no event yet resumes from where the stream stood when it connected.
         if (!this.lastId && msg.data && msg.data.last_id) this.lastId = msg.data.last_id;
