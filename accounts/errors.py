@@ -26,3 +26,11 @@ class InvalidCredentials(AccountError):
 
 class AccountLocked(AccountError):
     code = "account_locked"
+
+
+class InvalidSubscription(AccountError):
+    code = "invalid"
+
+
+class TooManyDevices(AccountError):
+    code = "too_many_devices"

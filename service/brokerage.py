@@ -13,7 +13,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
 import geo
-from accounts import AccountStore
+from accounts import AccountStore, PushSubscriptions
 from config import Settings, redis_target
 from core import EventLog
 from matcher import (
@@ -47,6 +47,7 @@ class Brokerage:
     deadlines: DeadlineKeeper
     availability: AvailabilityDesk
     round_map: RoundMap
+    subscriptions: PushSubscriptions
 
     @classmethod
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
@@ -73,6 +74,7 @@ class Brokerage:
             deadlines=DeadlineKeeper(packages, arq),
             availability=AvailabilityDesk(slots, packages),
             round_map=RoundMap(packages, providers, rounds),
+            subscriptions=PushSubscriptions(redis),
         )
 
     async def close(self) -> None:

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts import AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
+from accounts import (
+    AccountError,
+    AccountLocked,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidSubscription,
+    TooManyDevices,
+    UnknownUser,
+)
 from matcher import BrokerageError, Conflict, Forbidden, Invalid, NotFound
 
 
@@ -38,6 +46,8 @@ STATUSES: dict[type[Exception], int] = {
     UnknownUser: 404,
     EmailTaken: 409,
     AccountLocked: 423,
+    InvalidSubscription: 422,
+    TooManyDevices: 409,
 }
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (BrokerageError, AccountError)
 
