@@ -28,6 +28,7 @@ from matcher.offers import OfferBook
 from matcher.packages import PackageStore, Reader
 from matcher.providers import ProviderStore
 from matcher.reminders import Reminders
+from matcher.search import PackageQuery
 from matcher.reports import Reports, parse_range, to_csv
 from matcher.validate import FieldErrors
 from matcher.views import broker_view
@@ -35,7 +36,7 @@ from matcher.views import broker_view
 __all__ = [
     "Area", "AreaStore", "AvailabilityDesk", "AvailabilityStore", "BANDS", "BrokerageError",
     "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "FieldErrors", "Forbidden", "Invalid",
-    "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageStore",
+    "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageQuery", "PackageStore",
     "Provider", "ProviderStore", "Reader", "Reminders", "Reports", "SERVICE_TYPES", "SPECIALISMS",
     "TooEarly", "URGENCIES", "broker_view", "ordered_matches", "parse_district", "parse_range",
     "schedule_window", "to_csv", "views",

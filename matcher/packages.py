@@ -18,7 +18,7 @@ from redis.asyncio.client import Pipeline
 import geo
 from config import Settings, keys
 from core import Event, EventLog, iso, new_id, parse_iso
-from matcher import eligibility, state, views
+from matcher import eligibility, search, state, views
 from matcher.areas import AreaStore
 from matcher.errors import Conflict, Forbidden, NotFound
 from matcher.model import (
@@ -34,6 +34,7 @@ from matcher.model import (
     Package,
 )
 from matcher.providers import ProviderStore
+from matcher.search import PackageQuery
 from matcher.tx import transact
 from matcher.validate import FieldErrors, check_choices, check_number
 
@@ -279,6 +280,24 @@ class PackageStore:
             view = views.awarded_view if package.status == "awarded" else views.provider_view
             listed.append(view(package, match))
         return listed
+
+    async def search(self, query: PackageQuery) -> tuple[list[Package], int]:
+        """Brokers' search over every package, newest first: one page and how many answer."""
+        ids = await self.redis.zrevrange(keys.PACKAGES, 0, -1)
+        skip = (query.page - 1) * query.per_page
+        page: list[Package] = []
+        total = 0
+        for start in range(0, len(ids), 500):
+            for raw in await self.redis.mget([keys.package(i) for i in ids[start:start + 500]]):
+                if raw is None:
+                    continue
+                package = Package.from_dict(json.loads(raw))
+                if not search.answers(package, query):
+                    continue
+                if skip <= total < skip + query.per_page:
+                    page.append(package)
+                total += 1
+        return page, total
 
     # -- closing -----------------------------------------------------------------------------
 

@@ -18,7 +18,11 @@ async def summary(request: Request) -> Response:
     if fmt not in FORMATS:
         raise Invalid({"format": "must be json or csv"})
     span = parse_range(request.query_params)
-    report = await Reports(brokerage(request).redis).summary(span)
+    service = brokerage(request)
+    report = await Reports(service.redis).summary(span)
+    # Every provider id in the report can be shown by name.
+    ids = {*report["provider_response_rate"], *report["awarded_hours_by_provider"]}
+    report["providers"] = dict(sorted((await service.providers.names(ids)).items()))
     if fmt == "json":
         return ok(report)
     return Response(to_csv(report), media_type="text/csv; charset=utf-8", headers={
