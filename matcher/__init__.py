@@ -4,7 +4,7 @@ Other packages use what is listed here and never the matcher's Redis keys: a pac
 with `PackageStore.find`/`load`/`load_many`, a provider's sight of it recorded with
 `mark_seen`, and every reader's view of it comes from `views`."""
 
-from matcher import views
+from matcher import bulk, views
 from matcher.areas import AreaStore
 from matcher.availability import AvailabilityStore, parse_district
 from matcher.availability_match import AvailabilityDesk, ordered_matches
@@ -39,5 +39,5 @@ __all__ = [
     "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageQuery", "PackageStore",
     "Provider", "ProviderStore", "Reader", "Reminders", "Reports", "SERVICE_TYPES", "SPECIALISMS",
     "TooEarly", "URGENCIES", "broker_view", "ordered_matches", "parse_district", "parse_range",
-    "schedule_window", "to_csv", "views",
+    "bulk", "schedule_window", "to_csv", "views",
 ]

@@ -18,9 +18,9 @@ from redis.asyncio.client import Pipeline
 import geo
 from config import Settings, keys
 from core import Event, EventLog, iso, new_id, parse_iso
-from matcher import eligibility, search, state, views
+from matcher import bulk, eligibility, explain, search, state, views
 from matcher.areas import AreaStore
-from matcher.errors import Conflict, Forbidden, NotFound
+from matcher.errors import Conflict, Forbidden, Invalid, NotFound
 from matcher.model import (
     BANDS,
     CLIENT_GROUPS,
@@ -85,6 +85,47 @@ class PackageStore:
         await transact(self.redis, [keys.package(package.id)], write)
         await self.schedule(package)
         return package
+
+    async def post_many(self, text: str, actor: str) -> list[Package]:
+        """Post every row of a CSV file, or none: every row is validated first (errors by
+        row and field in one Invalid), then all are written in one MULTI/EXEC."""
+        bodies, errors = bulk.parse(text)
+        packages: list[Package] = []
+        for body in bodies:
+            row = body.pop("_row")
+            try:
+                packages.append(await self._new_package(body, actor))
+            except Invalid as exc:
+                for name, problem in (exc.fields or {}).items():
+                    errors.setdefault(bulk.row_field(row, name), problem)
+        if errors:
+            rows = len({name.split(".")[0] for name in errors})
+            raise Invalid(errors, f"{rows} of {len(bodies)} rows have errors; nothing was posted. Fix them and upload the file again.")
+        waves = [await self._first_wave(p) for p in packages]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for package, wave in zip(packages, waves, strict=True):
+                self._queue_post(pipe, package, wave, actor)
+            await pipe.execute()
+        for package in packages:
+            await self.schedule(package)
+        return packages
+
+    async def repost(self, package_id: str, actor: str) -> Package:
+        """A copy of an unplaced or withdrawn package, posted afresh (a new window, matched now)."""
+        original = await self.load(package_id)
+        if original.status not in ("unplaced", "withdrawn"):
+            raise Conflict(f"The package is {original.status}; only an unplaced or withdrawn package can be re-posted.", code="package_not_closed")
+        successor = await self._new_package(_needs_of(original), actor, original)
+        wave = await self._first_wave(successor)
+
+        async def write(pipe: Pipeline) -> Package:
+            pipe.multi()
+            self._queue_post(pipe, successor, wave, actor)
+            return successor
+
+        await transact(self.redis, [keys.package(successor.id)], write)
+        await self.schedule(successor)
+        return successor
 
     async def _new_package(self, body: Any, actor: str, previous: Package | None = None) -> Package:
         check = FieldErrors(body)
@@ -193,6 +234,12 @@ class PackageStore:
             return {}
         raws = await self.redis.mget([keys.package(i) for i in package_ids])
         return {i: Package.from_dict(json.loads(raw)) for i, raw in zip(package_ids, raws, strict=True) if raw is not None}
+
+    async def match_report(self, package_id: str) -> dict[str, Any]:
+        """How many providers each eligibility rule excluded (for a package that reached few)."""
+        package = await self.load(package_id)
+        matched = set(await self.redis.hkeys(keys.package_matches(package_id)))
+        return explain.explain(await self.providers.snapshot(), package, matched).to_dict()
 
     # -- sight (stops the SMS fallback) --------------------------------------------------------
 
