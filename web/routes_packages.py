@@ -42,7 +42,7 @@ async def list_packages(request: Request) -> Response:
     return ok(items)
 
 
-def _search_query(params: Mapping[str, str]) -> tuple[PackageQuery, bool]:
+def search_query(params: Mapping[str, str]) -> tuple[PackageQuery, bool]:
     """The brokers' search from the query string; and whether a page was asked for, which
     makes the answer an object `{items, total, page, per_page}` (a bare list otherwise, as
     before, so existing clients keep working)."""
@@ -76,7 +76,7 @@ def _search_query(params: Mapping[str, str]) -> tuple[PackageQuery, bool]:
 
 
 async def _broker_list(request: Request) -> Response:
-    query, paged = _search_query(request.query_params)
+    query, paged = search_query(request.query_params)
     service = brokerage(request)
     found, total = await service.packages.search(query)
     names = await service.providers.names({p.awarded_provider_id for p in found if p.awarded_provider_id})
