@@ -37,8 +37,11 @@ def _deadline_from(form: dict[str, str]) -> tuple[float | None, dict[str, str]]:
         return None, {"deadline-day": "Enter the new deadline as a real date, for example 27 11 2026"}
     hour_min = form.get("deadline-time", "")
     try:
-        hour, minute = (int(x) for x in hour_min.split(":")) if ":" in hour_min else (int(hour_min), 0)
-        moment = datetime(year, month, day, hour, minute, tzinfo=UK)
+        # HH:MM, or HH:MM:SS when a few seconds matter
+        parts = [int(x) for x in hour_min.split(":")] if ":" in hour_min else [int(hour_min), 0]
+        if len(parts) not in (2, 3):
+            raise ValueError(hour_min)
+        moment = datetime(year, month, day, *parts, tzinfo=UK)
     except ValueError:
         errors["deadline-time" if hour_min else "deadline-day"] = "Enter a real date and a time like 17:30"
         return None, errors
