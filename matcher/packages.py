@@ -346,6 +346,14 @@ class PackageStore:
                 total += 1
         return page, total
 
+    async def offer_counts(self, package_ids: list[str]) -> dict[str, int]:
+        """Offers made on each package (any status), in one round trip."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for package_id in package_ids:
+                pipe.hlen(keys.package_offers(package_id))
+            counts = await pipe.execute()
+        return dict(zip(package_ids, counts, strict=True))
+
     # -- closing -----------------------------------------------------------------------------
 
     async def withdraw(self, package_id: str, body: Any, actor: str) -> Package:

@@ -1,12 +1,15 @@
-"""Brokers' tools on packages: bulk import by CSV, re-posting, why nobody matched."""
+"""Brokers' tools: bulk import by CSV, re-posting, why nobody matched, the recent feed."""
 
 from __future__ import annotations
+
+import json
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from matcher import broker_view, bulk
+from matcher import Invalid, broker_view, bulk
+from realtime import message
 from web.errors import HttpError
 from web.http import brokerage, current_user, ok
 
@@ -48,7 +51,20 @@ async def match_report(request: Request) -> Response:
     return ok(await brokerage(request).packages.match_report(request.path_params["package_id"]))
 
 
+async def recent_events(request: Request) -> Response:
+    """`GET /api/events/recent?limit=100` (broker): the last events as the broker's socket
+    carries them, oldest first, and `last_id` to resume the socket from (`/ws?after=`)."""
+    await current_user(request, "broker")
+    raw = request.query_params.get("limit", "100")
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise Invalid({"limit": "must be a whole number from 1 to 1000"})
+    events = await brokerage(request).events.recent(int(raw))
+    last = events[-1].id if events else await brokerage(request).events.last_id()
+    return ok({"events": [json.loads(message(e, for_broker=True)) for e in events], "last_id": last})
+
+
 routes = [
+    Route("/api/events/recent", recent_events, methods=["GET"]),
     Route("/api/packages/import", import_csv, methods=["POST"]),
     Route("/api/packages/import/template.csv", csv_template, methods=["GET"]),
     Route("/api/packages/{package_id}/repost", repost, methods=["POST"]),

@@ -80,7 +80,8 @@ async def _broker_list(request: Request) -> Response:
     service = brokerage(request)
     found, total = await service.packages.search(query)
     names = await service.providers.names({p.awarded_provider_id for p in found if p.awarded_provider_id})
-    items = [{**broker_view(p), "awarded_provider_name": names.get(p.awarded_provider_id or "")} for p in found]
+    offers = await service.packages.offer_counts([p.id for p in found])
+    items = [{**broker_view(p), "awarded_provider_name": names.get(p.awarded_provider_id or ""), "offer_count": offers[p.id]} for p in found]
     headers = {"X-Total-Count": str(total)}
     if paged:
         return JSONResponse({"items": items, "total": total, "page": query.page, "per_page": query.per_page}, headers=headers)

@@ -176,3 +176,24 @@ async def test_new_broker_pages_pass_axe(world: World, browsing: Browsing, width
     await check(page, "broker-reports", width)
     await page.goto("/broker/packages/new")
     await check(page, "broker-new", width)
+
+
+async def test_feed_remembers_then_goes_live_without_repeats(world: World, browsing: Browsing) -> None:
+    before = await world.post(reference="HCC-MEM-1")
+    page = await browsing.signed_in(BROKER, PASSWORD)  # lands on /broker after the posting
+    remembered = page.locator("#feed > li[data-type='package.posted']")
+    await remembered.first.wait_for()
+    assert "HCC-MEM-1" in await remembered.first.inner_text() and "SG1 1AA" in await remembered.first.inner_text()
+    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    live_list = page.locator("#live-list")
+    assert "HCC-MEM-1" in await live_list.inner_text() and "0 offers" in await live_list.inner_text()
+    await world.users["Alpha Care"]("POST", f"/api/packages/{before['id']}/offers", {"hourly_rate": 22, "start_date": tomorrow(), "can_meet_needs": True}, expect=201)
+    await page.locator("#feed > li[data-type='offer.submitted']").first.wait_for()
+    assert "Alpha Care" in await page.locator("#feed > li[data-type='offer.submitted']").first.inner_text()
+    await page.get_by_text("1 offer ·").wait_for()
+    await world.post(reference="HCC-MEM-2")
+    await page.locator("#feed > li[data-type='package.posted']").nth(1).wait_for()
+    await page.reload()
+    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    texts = await page.locator("#feed > li[data-type='package.posted']").all_inner_texts()
+    assert [("HCC-MEM-2" in t, "HCC-MEM-1" in t) for t in texts] == [(True, False), (False, True)]  # each once, newest first
