@@ -100,7 +100,9 @@ class PackageStore:
                     errors.setdefault(bulk.row_field(row, name), problem)
         if errors:
             rows = len({name.split(".")[0] for name in errors})
-            raise Invalid(errors, f"{rows} of {len(bodies)} rows have errors; nothing was posted. Fix them and upload the file again.")
+            verb = "has" if rows == 1 else "have"
+            raise Invalid(errors, f"{rows} of {len(bodies)} row{'' if len(bodies) == 1 else 's'} {verb} errors; nothing was posted. "
+                                  "Fix them and upload the file again.")
         waves = [await self._first_wave(p) for p in packages]
         async with self.redis.pipeline(transaction=True) as pipe:
             for package, wave in zip(packages, waves, strict=True):

@@ -18,7 +18,7 @@ function link(p, text) {
 }
 
 function label(p) {
-  return [p.reference, p.postcode || p.sector || p.district, p.area].filter(Boolean).join(", ");
+  return [p.postcode || p.sector || p.district, p.reference, p.area].filter(Boolean).join(", ");
 }
 
 function renderLists() {

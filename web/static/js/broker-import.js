@@ -27,7 +27,7 @@ function showErrors(error) {
             el("a", { href: "#file" }, i.row ? `Row ${i.row}, ${i.column.replace(/_/g, " ")}: ${i.problem}` : `${i.column.replace(/_/g, " ")}: ${i.problem}`))))))));
   fileInput.closest(".govuk-form-group").classList.add("govuk-form-group--error");
   fileError.hidden = false;
-  fileError.replaceChildren(el("span", { class: "govuk-visually-hidden", text: "Error:" }), ` The file has ${items.length} problem${items.length === 1 ? "" : "s"}; fix them and upload it again.`);
+  fileError.replaceChildren(el("span", { class: "govuk-visually-hidden", text: "Error:" }), ` The file has ${items.length} problem${items.length === 1 ? "" : "s"}; fix ${items.length === 1 ? "it" : "them"} and upload the file again.`);
   result.replaceChildren();
   errorsBox.focus();
 }

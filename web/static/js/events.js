@@ -10,7 +10,7 @@ export function isDelivery(type) {
 
 // Brokers tell packages apart by the council's reference and the postcode.
 function where(p) {
-  return p ? [p.reference, p.postcode || p.sector || p.district, p.area].filter(Boolean).join(", ") : "";
+  return p ? [p.postcode || p.sector || p.district, p.reference, p.area].filter(Boolean).join(", ") : "";
 }
 
 // → {text, tone: "alert" | "win" | "", packageId}
