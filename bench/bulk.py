@@ -72,7 +72,7 @@ def match_events_since(url: str, start_id: str, package_ids: set[str]) -> int:
             if not entries:
                 return seen
             for entry_id, fields in entries:
-                if fields.get("type") == "package.matched" and fields.get("package_id") in package_ids:
+                if fields.get("type") == "package.matched" and fields.get("package") in package_ids:
                     seen += 1
             cursor = f"({entries[-1][0]}"
 

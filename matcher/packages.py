@@ -6,6 +6,7 @@ the events that record it, so state and audit trail can never disagree.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
@@ -93,6 +94,7 @@ class PackageStore:
         packages: list[Package] = []
         for body in bodies:
             row = body.pop("_row")
+            await asyncio.sleep(0)
             try:
                 packages.append(await self._new_package(body, actor))
             except Invalid as exc:
@@ -103,13 +105,17 @@ class PackageStore:
             verb = "has" if rows == 1 else "have"
             raise Invalid(errors, f"{rows} of {len(bodies)} row{'' if len(bodies) == 1 else 's'} {verb} errors; nothing was posted. "
                                   "Fix them and upload the file again.")
-        waves = [await self._first_wave(p) for p in packages]
+        waves = []
+        for package in packages:
+            waves.append(await self._first_wave(package))
+            await asyncio.sleep(0)  # a big file must not starve the other requests of this process
         async with self.redis.pipeline(transaction=True) as pipe:
             for package, wave in zip(packages, waves, strict=True):
                 self._queue_post(pipe, package, wave, actor)
+                await asyncio.sleep(0)
             await pipe.execute()
-        for package in packages:
-            await self.schedule(package)
+        for start in range(0, len(packages), 50):
+            await asyncio.gather(*[self.schedule(p) for p in packages[start:start + 50]])
         return packages
 
     async def repost(self, package_id: str, actor: str) -> Package:
