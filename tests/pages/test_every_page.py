@@ -64,7 +64,7 @@ async def test_broker_pages(world: World, browsing: Browsing, width: int) -> Non
     page = await browsing.signed_in(BROKER, PASSWORD, width=width)
     await page.get_by_text("Live: updates appear as they happen.").wait_for()
     ids = await setup(world)
-    await page.locator("#feed > li").nth(3).wait_for()
+    await page.locator("#feed > li:not([hidden])").nth(3).wait_for()
     # Nobody can take this one (no provider covers SG6 with bariatric care): unplaced at its deadline.
     await world.post(urgency="red", postcode="SG6 1AA", specialisms=["bariatric"])
     await page.get_by_role("alert").filter(has_text="Unplaced packages need action").wait_for(timeout=20_000)
