@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from typing import Any
 
 from matcher.errors import Invalid
@@ -47,6 +48,8 @@ def _number(cell: str) -> Any:
         value = float(cell)
     except ValueError:
         return cell  # validation names it: "must be a number"
+    if not math.isfinite(value):
+        return cell  # "inf" and "nan" parse as floats; no package has them
     return int(value) if value == int(value) else value
 
 
@@ -55,6 +58,13 @@ def parse(text: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     of cells that are not even the right kind (`rows[N].field`)."""
     if text.startswith("\ufeff"):
         text = text[1:]  # Excel's byte-order mark
+    try:
+        return _parse(text)
+    except csv.Error as exc:  # a cell over the csv module's size limit, a stray quote in strict files
+        raise Invalid({"file": f"cannot be read as CSV: {exc}"}, "The file cannot be read as CSV.") from None
+
+
+def _parse(text: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]

@@ -80,6 +80,8 @@ class Operation:
     status: int = 200
     errors: tuple[int, ...] = ()
     media: str = "application/json"
+    # A body that is not JSON (e.g. "text/csv"): the handler reads it; the document says so.
+    body_media: str = ""
     description: str = ""
     tag: str = ""
     extra_responses: dict[int, str] = field(default_factory=dict)

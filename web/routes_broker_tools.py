@@ -69,7 +69,7 @@ routes = [
     api.get("/api/events/recent", recent_events, "The last events as the broker's socket carries them, and the id "
             "to resume the socket from", auth=BROKER, query=RecentQuery, returns=RecentEvents, tag="events"),
     api.post("/api/packages/import", import_csv, "Post packages from a CSV file (text/csv body): every row or none",
-             auth=BROKER, returns=Imported, status=201, tag=T,
+             auth=BROKER, returns=Imported, status=201, tag=T, body_media="text/csv",
              description="The body is the CSV file itself (`Content-Type: text/csv`), one row per package; "
                          "the template is at `/api/packages/import/template.csv`. Errors name `rows[N].column`.",
              extra_responses={413: "The file is too large; split it.",
