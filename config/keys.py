@@ -140,8 +140,9 @@ EVENTS = PREFIX + "events"  # stream: the live event log, trimmed to the retenti
 
 
 # Deadlines (arq)
-def deadline_job_id(package_id: str, wave: int) -> str:
-    return f"deadline:{package_id}:{wave}"
+def deadline_job_id(package_id: str, wave: int, extension: int = 0) -> str:
+    """One job per window: (package, wave), and a new one each time a broker extends it."""
+    return f"deadline:{package_id}:{wave}" + (f":x{extension}" if extension else "")
 
 
 # Seen (for the SMS fallback)
@@ -200,9 +201,9 @@ VAPID_KEY_FILE = "vapid/private_key.pem"  # under DATA_DIR when VAPID_PRIVATE_KE
 
 
 # Reminders (matcher/reminders.py)
-def reminder_job_id(package_id: str, wave: int) -> str:
-    return f"reminder:{package_id}:{wave}"
+def reminder_job_id(package_id: str, wave: int, extension: int = 0) -> str:
+    return f"reminder:{package_id}:{wave}" + (f":x{extension}" if extension else "")
 
 
-def reminder_done(package_id: str, wave: int) -> str:
-    return f"{PREFIX}package:{package_id}:reminded:{wave}"
+def reminder_done(package_id: str, wave: int, extension: int = 0) -> str:
+    return f"{PREFIX}package:{package_id}:reminded:{wave}" + (f":x{extension}" if extension else "")

@@ -83,6 +83,11 @@ class EventLog:
         entries = await self.redis.xrange(keys.EVENTS, min=f"({after_id}", count=count)
         return [Event.from_entry(entry_id, raw) for entry_id, raw in entries]
 
+    async def recent(self, count: int) -> list[Event]:
+        """The last `count` events, oldest first (what a page shows before it goes live)."""
+        entries = await self.redis.xrevrange(keys.EVENTS, count=count)
+        return [Event.from_entry(entry_id, raw) for entry_id, raw in reversed(entries)]
+
     async def oldest_id(self) -> str | None:
         entries = await self.redis.xrange(keys.EVENTS, count=1)
         return entries[0][0] if entries else None

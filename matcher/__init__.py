@@ -4,13 +4,13 @@ Other packages use what is listed here and never the matcher's Redis keys: a pac
 with `PackageStore.find`/`load`/`load_many`, a provider's sight of it recorded with
 `mark_seen`, and every reader's view of it comes from `views`."""
 
-from matcher import views
+from matcher import bulk, views
 from matcher.areas import AreaStore
 from matcher.availability import AvailabilityStore, parse_district
 from matcher.availability_match import AvailabilityDesk, ordered_matches
 from matcher.deadlines import DeadlineKeeper, TooEarly, schedule_window
 from matcher.errors import BrokerageError, Conflict, Forbidden, Invalid, NotFound
-from matcher.fields import Email, Id, Input, Phone, Query, no_controls
+from matcher.fields import Email, Id, Input, Phone, Query, field_errors, no_controls
 from matcher.inputs import (
     AreaInput,
     AvailabilityInput,
@@ -41,6 +41,7 @@ from matcher.providers import ProviderStore
 from matcher.reminders import Reminders
 from matcher.round_map import RoundMap
 from matcher.rounds import RoundBook, RoundIndex
+from matcher.search import PackageQuery
 from matcher.reports import Reports, parse_range, to_csv
 from matcher.sight import Sightings
 from matcher.views import broker_view
@@ -48,12 +49,12 @@ from matcher.views import broker_view
 __all__ = [
     # typed inputs (parsed by web, taken by the stores) and their building blocks
     "AreaInput", "AvailabilityInput", "AwardInput", "Email", "Id", "Input", "OfferInput", "PackageInput", "Phone",
-    "ProviderInput", "ProviderPatch", "Query", "ReasonInput", "no_controls",
+    "ProviderInput", "ProviderPatch", "Query", "ReasonInput", "field_errors", "no_controls",
     "Area", "AreaStore", "AvailabilityDesk", "AvailabilityStore", "BANDS", "BrokerageError",
     "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "Forbidden", "Invalid",
-    "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageStore",
+    "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageQuery", "PackageStore",
     "Provider", "ProviderStore", "Reader", "Reminders", "Reports", "RoundBook", "RoundIndex", "RoundMap",
     "SERVICE_TYPES", "SPECIALISMS", "Sightings",
     "TooEarly", "URGENCIES", "broker_view", "ordered_matches", "parse_district", "parse_range",
-    "schedule_window", "to_csv", "views",
+    "bulk", "schedule_window", "to_csv", "views",
 ]

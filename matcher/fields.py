@@ -15,7 +15,7 @@ import unicodedata
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ValidationError, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from core import ID_PATTERN
 
@@ -97,3 +97,52 @@ def text_or_null(value: Any) -> Any:
 
 
 OptionalText = Annotated[Text | None, BeforeValidator(text_or_null)]
+
+
+# -- errors as field names ------------------------------------------------------------------
+
+def field_errors(exc: ValidationError, model: type[BaseModel]) -> dict[str, str]:
+    """Every field at fault with what is wrong ("visits[0].band" for a model's ITEMISED fields),
+    as web reports a body's errors and bulk import reports a row's."""
+    itemised: frozenset[str] = getattr(model, "ITEMISED", frozenset())
+    fields: dict[str, str] = {}
+    for error in exc.errors(include_url=False, include_input=False):
+        loc = error["loc"]
+        name, rest = _name(loc, itemised)
+        fields.setdefault(name, (f"{_path(rest)}: " if rest else "") + _message(error))
+    return fields
+
+
+def _name(loc: tuple[Any, ...], itemised: frozenset[str]) -> tuple[str, tuple[Any, ...]]:
+    if not loc:
+        return "body", ()
+    head = str(loc[0])
+    if head in itemised and len(loc) >= 3 and isinstance(loc[1], int):
+        return f"{head}[{loc[1]}].{loc[2]}", loc[3:]
+    return head, loc[1:]
+
+
+def _path(rest: tuple[Any, ...]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in rest).lstrip(".")
+
+
+MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field you can set",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "dict_type": "must be a JSON object",
+    "list_type": "must be a list",
+    "string_type": "must be a string",
+    "bool_type": "must be true or false",
+    "int_type": "must be a whole number",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number",
+}
+
+
+def _message(error: Any) -> str:
+    if error["type"] in MESSAGES:
+        return MESSAGES[error["type"]]
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")

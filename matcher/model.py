@@ -94,6 +94,9 @@ class Package(Record):
     posted_by: str
     deadline: str
     wave: int = 1
+    # Times a broker moved this window's deadline; a window is (wave, extension), so the
+    # jobs of a moved deadline are told apart from the new ones and become no-ops.
+    extension: int = 0
     released_tiers: list[str] = field(default_factory=list)
     matched: int = 0
     summary: str | None = None

@@ -6,6 +6,7 @@ the events that record it, so state and audit trail can never disagree.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
@@ -13,14 +14,16 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from redis.asyncio import Redis
+from pydantic import ValidationError
 from redis.asyncio.client import Pipeline
 
 import geo
 from config import Settings, keys
 from core import Event, EventLog, iso, new_id, parse_iso
-from matcher import eligibility, state, views
+from matcher import bulk, eligibility, explain, search, state, views
 from matcher.areas import AreaStore
 from matcher.errors import Conflict, Forbidden, Invalid, NotFound
+from matcher.fields import field_errors
 from matcher.inputs import PackageInput
 from matcher.model import (
     OPEN_STATUSES,
@@ -32,6 +35,7 @@ from matcher.model import (
 from matcher.providers import ProviderStore
 from matcher.sight import Sightings
 from matcher.rounds import RoundBook
+from matcher.search import PackageQuery
 from matcher.tx import transact
 
 # Called after a window opens so the worker fires at its end (and reminds before it).
@@ -84,6 +88,62 @@ class PackageStore:
         await transact(self.redis, [keys.package(package.id)], write)
         await self.schedule(package)
         return package
+
+    async def post_many(self, text: str, actor: str) -> list[Package]:
+        """Post every row of a CSV file, or none: every row is checked first, as one body of
+        `POST /api/packages` would be (errors by row and field in one Invalid), then all are
+        written in one MULTI/EXEC."""
+        bodies, errors = bulk.parse(text)
+        packages: list[Package] = []
+        for body in bodies:
+            row = body.pop("_row")
+            await asyncio.sleep(0)
+            try:
+                needs = PackageInput.model_validate(body)
+                packages.append(await self._new_package(needs, actor))
+            except ValidationError as exc:
+                for name, problem in field_errors(exc, PackageInput).items():
+                    errors.setdefault(bulk.row_field(row, name), problem)
+            except Invalid as exc:
+                for name, problem in (exc.fields or {}).items():
+                    errors.setdefault(bulk.row_field(row, name), problem)
+        if errors:
+            rows = len({name.split(".")[0] for name in errors})
+            verb = "has" if rows == 1 else "have"
+            raise Invalid(errors, f"{rows} of {len(bodies)} row{'' if len(bodies) == 1 else 's'} {verb} errors; nothing was posted. "
+                                  "Fix them and upload the file again.")
+        waves = []
+        fits = []
+        for package in packages:
+            waves.append(await self._first_wave(package))
+            fits.append(await self.round_fits(package, waves[-1]))
+            await asyncio.sleep(0)  # a big file must not starve the other requests of this process
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for package, wave, fit in zip(packages, waves, fits, strict=True):
+                self._queue_post(pipe, package, wave, actor, fit)
+                await asyncio.sleep(0)
+            await pipe.execute()
+        for start in range(0, len(packages), 50):
+            await asyncio.gather(*[self.schedule(p) for p in packages[start:start + 50]])
+        return packages
+
+    async def repost(self, package_id: str, actor: str) -> Package:
+        """A copy of an unplaced or withdrawn package, posted afresh (a new window, matched now)."""
+        original = await self.load(package_id)
+        if original.status not in ("unplaced", "withdrawn"):
+            raise Conflict(f"The package is {original.status}; only an unplaced or withdrawn package can be re-posted.", code="package_not_closed")
+        successor = await self._new_package(PackageInput.model_validate(_needs_of(original)), actor, original)
+        wave = await self._first_wave(successor)
+        fits = await self.round_fits(successor, wave)
+
+        async def write(pipe: Pipeline) -> Package:
+            pipe.multi()
+            self._queue_post(pipe, successor, wave, actor, fits)
+            return successor
+
+        await transact(self.redis, [keys.package(successor.id)], write)
+        await self.schedule(successor)
+        return successor
 
     async def _new_package(self, needs: PackageInput, actor: str, previous: Package | None = None) -> Package:
         place = self._place(needs.postcode)
@@ -180,6 +240,12 @@ class PackageStore:
         raws = await self.redis.mget([keys.package(i) for i in package_ids])
         return {i: Package.from_dict(json.loads(raw)) for i, raw in zip(package_ids, raws, strict=True) if raw is not None}
 
+    async def match_report(self, package_id: str) -> dict[str, Any]:
+        """How many providers each eligibility rule excluded (for a package that reached few)."""
+        package = await self.load(package_id)
+        matched = set(await self.redis.hkeys(keys.package_matches(package_id)))
+        return explain.explain(await self.providers.snapshot(), package, matched).to_dict()
+
     # -- sight (stops the SMS fallback) --------------------------------------------------------
 
     async def mark_seen(self, package_id: str, provider_id: str) -> bool:
@@ -265,6 +331,32 @@ class PackageStore:
             view = views.awarded_view if package.status == "awarded" else views.provider_view
             listed.append(view(package, match, fits.get(package.id)))
         return listed
+
+    async def search(self, query: PackageQuery) -> tuple[list[Package], int]:
+        """Brokers' search over every package, newest first: one page and how many answer."""
+        ids = await self.redis.zrevrange(keys.PACKAGES, 0, -1)
+        skip = (query.page - 1) * query.per_page
+        page: list[Package] = []
+        total = 0
+        for start in range(0, len(ids), 500):
+            for raw in await self.redis.mget([keys.package(i) for i in ids[start:start + 500]]):
+                if raw is None:
+                    continue
+                package = Package.from_dict(json.loads(raw))
+                if not search.answers(package, query):
+                    continue
+                if skip <= total < skip + query.per_page:
+                    page.append(package)
+                total += 1
+        return page, total
+
+    async def offer_counts(self, package_ids: list[str]) -> dict[str, int]:
+        """Offers made on each package (any status), in one round trip."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for package_id in package_ids:
+                pipe.hlen(keys.package_offers(package_id))
+            counts = await pipe.execute()
+        return dict(zip(package_ids, counts, strict=True))
 
     # -- closing -----------------------------------------------------------------------------
 

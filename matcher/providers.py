@@ -80,6 +80,14 @@ class ProviderStore:
         raws = await self.redis.mget([keys.provider(i) for i in ids])
         return [Provider.from_dict(json.loads(r)) for r in raws if r]
 
+    async def names(self, provider_ids: set[str] | list[str]) -> dict[str, str]:
+        """Provider id -> name for the ids that exist, in one round trip (ids shown by name)."""
+        ids = [i for i in dict.fromkeys(provider_ids) if i]
+        if not ids:
+            return {}
+        raws = await self.redis.mget([keys.provider(i) for i in ids])
+        return {i: json.loads(r)["name"] for i, r in zip(ids, raws, strict=True) if r}
+
     async def snapshot(self) -> Snapshot:
         """All providers and their coverage index, current as of this call."""
         version = await self.redis.get(keys.PROVIDERS_VERSION)

@@ -35,8 +35,8 @@ def remind_at(settings: Settings, package: Package) -> float:
 async def schedule(arq: ArqRedis, settings: Settings, package: Package) -> None:
     """Enqueue the reminder of the package's current window; idempotent by job id."""
     await arq.enqueue_job(
-        JOB_NAME, package.id, package.wave,
-        _job_id=keys.reminder_job_id(package.id, package.wave),
+        JOB_NAME, package.id, package.wave, package.extension,
+        _job_id=keys.reminder_job_id(package.id, package.wave, package.extension),
         _defer_until=datetime.fromtimestamp(remind_at(settings, package), timezone.utc),
     )
 
@@ -46,15 +46,16 @@ class Reminders:
         self.redis = redis
         self.events = events
 
-    async def remind(self, package_id: str, wave: int) -> list[str]:
-        """Remind the silent providers of this window; returns who was reminded."""
-        done_key = keys.reminder_done(package_id, wave)
+    async def remind(self, package_id: str, wave: int, extension: int = 0) -> list[str]:
+        """Remind the silent providers of this window; returns who was reminded. A window is
+        (wave, extension): the reminder of a deadline a broker has since moved does nothing."""
+        done_key = keys.reminder_done(package_id, wave, extension)
 
         async def write(pipe: Pipeline) -> list[str]:
             if await pipe.exists(done_key):
                 return []
             package = await load_in(pipe, package_id)
-            if package.status != "live" or package.wave != wave:
+            if package.status != "live" or package.wave != wave or package.extension != extension:
                 return []
             matched = await pipe.hkeys(keys.package_matches(package_id))
             responded = set(await pipe.hkeys(keys.package_responses(package_id)))

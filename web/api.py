@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from accounts import User
 from core import is_id
-from matcher import Invalid, NotFound
+from matcher import Invalid, NotFound, field_errors
 from web.errors import HttpError
 from web.http import current_user
 
@@ -80,6 +80,8 @@ class Operation:
     status: int = 200
     errors: tuple[int, ...] = ()
     media: str = "application/json"
+    # A body that is not JSON (e.g. "text/csv"): the handler reads it; the document says so.
+    body_media: str = ""
     description: str = ""
     tag: str = ""
     extra_responses: dict[int, str] = field(default_factory=dict)
@@ -182,45 +184,4 @@ def parse_query(request: Request, model: type[M]) -> M:
 
 def invalid(exc: ValidationError, model: type[BaseModel]) -> Invalid:
     """One Invalid naming every field at fault ("visits[0].band" for itemised fields)."""
-    itemised: frozenset[str] = getattr(model, "ITEMISED", frozenset())
-    fields: dict[str, str] = {}
-    for error in exc.errors(include_url=False, include_input=False):
-        loc = error["loc"]
-        name, rest = _name(loc, itemised)
-        fields.setdefault(name, (f"{_path(rest)}: " if rest else "") + _message(error))
-    return Invalid(fields)
-
-
-def _name(loc: tuple[Any, ...], itemised: frozenset[str]) -> tuple[str, tuple[Any, ...]]:
-    if not loc:
-        return "body", ()
-    head = str(loc[0])
-    if head in itemised and len(loc) >= 3 and isinstance(loc[1], int):
-        return f"{head}[{loc[1]}].{loc[2]}", loc[3:]
-    return head, loc[1:]
-
-
-def _path(rest: tuple[Any, ...]) -> str:
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in rest).lstrip(".")
-
-
-MESSAGES = {
-    "missing": "is required",
-    "extra_forbidden": "is not a field you can set",
-    "model_type": "must be a JSON object",
-    "model_attributes_type": "must be a JSON object",
-    "dict_type": "must be a JSON object",
-    "list_type": "must be a list",
-    "string_type": "must be a string",
-    "bool_type": "must be true or false",
-    "int_type": "must be a whole number",
-    "float_type": "must be a number",
-    "finite_number": "must be a finite number",
-}
-
-
-def _message(error: Any) -> str:
-    if error["type"] in MESSAGES:
-        return MESSAGES[error["type"]]
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
+    return Invalid(field_errors(exc, model))

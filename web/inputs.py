@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from accounts import CHANNELS, ROLES, normalise_phone
 from config import MAX_PASSWORD, MIN_PASSWORD
-from matcher import PACKAGE_STATUSES, URGENCIES, Email, Id, Input, Query, no_controls
+from matcher import PACKAGE_STATUSES, URGENCIES, Email, Id, Input, Query, ReasonInput, no_controls
 
 
 Channel = Literal[CHANNELS]
@@ -94,10 +94,27 @@ class PreferencesInput(Input):
 
 
 class PackageQuery(Query):
+    """A provider's list takes status, urgency, area and limit; brokers search with the rest
+    too (q, posted from/to, awarded provider) and get a page with page or per_page."""
+
     status: Literal[PACKAGE_STATUSES] | Literal[""] = ""
     urgency: Literal[URGENCIES] | Literal[""] = ""
     area: QueryText = ""
     limit: Annotated[int, Field(ge=1, le=5000)] = 500
+    q: QueryText = Field(default="", description="brokers: council reference, postcode or district")
+    from_: QueryText = Field(default="", alias="from", description="brokers: posted on or after (ISO date or datetime)")
+    to: QueryText = Field(default="", description="brokers: posted on or before (ISO date or datetime)")
+    provider_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{0,64}$")] = Field(
+        default="", description="brokers: the provider awarded")
+    page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    per_page: Annotated[int, Field(ge=1, le=5000)] | None = None
+
+
+class DeadlineInput(ReasonInput):
+    """`POST /api/packages/{id}/deadline`: the new deadline and why (`reason`)."""
+
+    deadline: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), no_controls(""),
+                        Field(examples=["2026-11-30T17:00:00Z"])]
 
 
 class AvailabilityQuery(Query):

@@ -142,6 +142,8 @@ def _operation(op: Operation, schemas: Schemas) -> dict[str, Any]:
     if op.body is not None:
         out["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": schemas.of(op, "body")}}}
+    elif op.body_media:
+        out["requestBody"] = {"required": True, "content": {op.body_media: {"schema": {"type": "string"}}}}
     out["responses"] = _responses(op, schemas)
     return out
 

@@ -134,6 +134,34 @@ class PackageView(Out):
                                                                  "visited in the package's bands on its days (Rounds)")
 
 
+class ListedPackage(PackageView):
+    awarded_provider_name: str | None = Field(default=None, description="brokers: the awarded provider's name")
+    offer_count: int | None = Field(default=None, description="brokers: offers made, any status")
+
+
+class PackagePage(Out):
+    """Brokers' list with `page` or `per_page`: one page, newest first, and how many answer."""
+
+    items: list[ListedPackage]
+    total: int
+    page: int
+    per_page: int
+
+
+class Imported(Out):
+    posted: int
+    packages: list[dict[str, Any]]
+
+
+class MatchReport(Out):
+    """Why a package matched whom it did: how many providers each eligibility rule excluded."""
+
+
+class RecentEvents(Out):
+    events: list[dict[str, Any]]
+    last_id: str | None
+
+
 class PostedPackage(PackageView):
     matched: int = Field(description="providers told now")
 
@@ -225,6 +253,7 @@ class Summary(Out):
     unplaced_by_district: dict[str, int]
     provider_response_rate: dict[str, float | None]
     awarded_hours_by_provider: dict[str, float]
+    providers: dict[str, str] = Field(default={}, description="every provider id in the report, with its name")
 
 
 class Status(Out):

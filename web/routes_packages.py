@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from starlette.responses import Response
+from typing import Mapping
 
-from matcher import AwardInput, OfferInput, PackageInput, ReasonInput, broker_view
+from pydantic import ValidationError
+from starlette.responses import JSONResponse, Response
+
+from core import parse_moment
+from matcher import AwardInput, Invalid, OfferInput, PackageInput, ReasonInput, broker_view
+from matcher import PackageQuery as Search
 from web import api
 from web.api import ANYONE, BROKER, PROVIDER, Call
 from web.http import brokerage, ok, reader
-from web.inputs import PackageQuery
-from web.outputs import Declined, HandedBack, HistoryEntry, OfferOut, PackageView, PostedPackage, RankedOffer
+from web.inputs import DeadlineInput, PackageQuery
+from web.outputs import (
+    Declined, HandedBack, HistoryEntry, ListedPackage, OfferOut, PackagePage, PackageView, PostedPackage, RankedOffer,
+)
 
 
 async def post_package(call: Call) -> Response:
@@ -20,11 +27,75 @@ async def post_package(call: Call) -> Response:
 
 async def list_packages(call: Call) -> Response:
     query: PackageQuery = call.query
+    if call.me.is_broker:
+        return await _broker_list(call)
     items = await brokerage(call.request).packages.list(
         reader(call.me), status=query.status or None, urgency=query.urgency or None, area=query.area or None,
         limit=query.limit,
     )
     return ok(items)
+
+
+def search_of(query: PackageQuery) -> tuple[Search, bool]:
+    """The brokers' search from the parsed query string; and whether a page was asked for,
+    which makes the answer an object `{items, total, page, per_page}` (a bare list otherwise,
+    as before, so existing clients keep working)."""
+    paged = bool({"page", "per_page"} & query.model_fields_set)
+    per_page = query.per_page or (query.limit if "limit" in query.model_fields_set else (50 if paged else 5000))
+    errors: dict[str, str] = {}
+    bounds: dict[str, float | None] = {"from": None, "to": None}
+    for name, raw, day_end in (("from", query.from_, False), ("to", query.to, True)):
+        if raw:
+            try:
+                bounds[name] = parse_moment(raw, day_end=day_end)
+            except ValueError as exc:
+                errors[name] = str(exc)
+    if errors:
+        raise Invalid(errors)
+    search = Search(
+        status=query.status or None, urgency=query.urgency or None, area=query.area or None,
+        q=query.q[:100] or None, posted_from=bounds["from"], posted_to=bounds["to"],
+        provider_id=query.provider_id or None, page=query.page, per_page=per_page,
+    )
+    return search, paged
+
+
+def search_query(params: Mapping[str, str]) -> tuple[Search, bool]:
+    """The same search from plain parameters (the brokers' pages); errors as `Invalid`."""
+    try:
+        query = PackageQuery.model_validate(dict(params))
+    except ValidationError as exc:
+        raise api.invalid(exc, PackageQuery) from None
+    return search_of(query)
+
+
+async def _broker_list(call: Call) -> Response:
+    search, paged = search_of(call.query)
+    service = brokerage(call.request)
+    found, total = await service.packages.search(search)
+    names = await service.providers.names({p.awarded_provider_id for p in found if p.awarded_provider_id})
+    offers = await service.packages.offer_counts([p.id for p in found])
+    items = [{**broker_view(p), "awarded_provider_name": names.get(p.awarded_provider_id or ""), "offer_count": offers[p.id]}
+             for p in found]
+    headers = {"X-Total-Count": str(total)}
+    if paged:
+        return JSONResponse({"items": items, "total": total, "page": search.page, "per_page": search.per_page}, headers=headers)
+    return JSONResponse(items, headers=headers)
+
+
+async def extend_deadline(call: Call) -> Response:
+    body: DeadlineInput = call.body
+    try:
+        new_deadline = parse_moment(body.deadline, day_end=False)
+    except ValueError as exc:
+        raise Invalid({"deadline": str(exc)}) from None
+    package = await brokerage(call.request).deadlines.extend(call.param("package_id"), new_deadline, body.reason, call.me.id)
+    return ok(broker_view(package))
+
+
+async def release_tier(call: Call) -> Response:
+    package = await brokerage(call.request).deadlines.release_next_tier(call.param("package_id"), call.me.id)
+    return ok(broker_view(package))
 
 
 async def get_package(call: Call) -> Response:
@@ -81,12 +152,17 @@ T = "packages"
 routes = [
     api.post("/api/packages", post_package, "Post a package; eligible providers are told at once", auth=BROKER,
              body=PackageInput, returns=PostedPackage, status=201, tag=T),
-    api.get("/api/packages", list_packages, "List packages: brokers all, a provider its live matches and awards",
-            auth=ANYONE, query=PackageQuery, returns=list[PackageView], tag=T),
+    api.get("/api/packages", list_packages, "List packages: brokers search all (paged with page/per_page), "
+            "a provider its live matches and awards", auth=ANYONE, query=PackageQuery,
+            returns=list[ListedPackage] | PackagePage, tag=T),
     api.get("/api/packages/{package_id}", get_package, "One package, as the reader may see it", auth=ANYONE,
             returns=PackageView, tag=T),
     api.post("/api/packages/{package_id}/withdraw", withdraw, "Withdraw a package", auth=BROKER, body=ReasonInput,
              returns=PackageView, errors=(409,), tag=T),
+    api.post("/api/packages/{package_id}/deadline", extend_deadline, "Move a live package's deadline later",
+             auth=BROKER, body=DeadlineInput, returns=PackageView, errors=(409,), tag=T),
+    api.post("/api/packages/{package_id}/release-next-tier", release_tier, "Release the next tier now (tiered mode)",
+             auth=BROKER, returns=PackageView, errors=(409,), tag=T),
     api.post("/api/packages/{package_id}/award", award, "Award a package to one offer (only one award succeeds)",
              auth=BROKER, body=AwardInput, returns=PackageView, errors=(409,), tag=T),
     api.post("/api/packages/{package_id}/hand-back", hand_back, "The awarded provider hands the package back",

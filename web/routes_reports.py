@@ -15,7 +15,11 @@ from web.outputs import Summary
 async def summary(call: Call) -> Response:
     query: ReportQuery = call.query
     span = parse_range({"from": query.from_, "to": query.to})
-    report = await Reports(brokerage(call.request).redis).summary(span)
+    service = brokerage(call.request)
+    report = await Reports(service.redis).summary(span)
+    # Every provider id in the report can be shown by name.
+    ids = {*report["provider_response_rate"], *report["awarded_hours_by_provider"]}
+    report["providers"] = dict(sorted((await service.providers.names(ids)).items()))
     if query.format == "json":
         return ok(report)
     return Response(to_csv(report), media_type="text/csv; charset=utf-8", headers={

@@ -46,17 +46,17 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 @retry_on_outage
-async def package_deadline(ctx: dict[str, Any], package_id: str, wave: int) -> str | None:
+async def package_deadline(ctx: dict[str, Any], package_id: str, wave: int, extension: int = 0) -> str | None:
     service: Brokerage = ctx["brokerage"]
     try:
-        return await service.deadlines.expire(package_id, wave)
+        return await service.deadlines.expire(package_id, wave, extension)
     except TooEarly as early:
         raise Retry(defer=early.remaining_s + 0.01) from early
 
 
 @retry_on_outage
-async def deadline_reminder(ctx: dict[str, Any], package_id: str, wave: int) -> int:
-    return len(await ctx["reminders"].remind(package_id, wave))
+async def deadline_reminder(ctx: dict[str, Any], package_id: str, wave: int, extension: int = 0) -> int:
+    return len(await ctx["reminders"].remind(package_id, wave, extension))
 
 
 async def sweep_deadlines(ctx: dict[str, Any]) -> None:

@@ -57,7 +57,7 @@ class Browsing:
             return
         where = (msg.location or {}).get("url", "")
         path = urlsplit(where).path
-        if "Failed to load resource" in msg.text and re.search(r"status of (401|409|422|423)\b", msg.text) and (path == "/login" or path.startswith("/api/")):
+        if "Failed to load resource" in msg.text and re.search(r"status of (401|409|422|423)\b", msg.text) and (path == "/login" or path.startswith(("/api/", "/broker/"))):
             return  # refusals the pages show as messages beside the fields, as they should
         self.problems.append(f"console: {msg.text} ({where or page.url})")
 

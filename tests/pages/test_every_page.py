@@ -93,7 +93,8 @@ async def test_login_page_and_320px(world: World, browsing: Browsing) -> None:
     await check(page, "login", 1280)
     ids = await setup(world)
     for who, paths in ((ALPHA, ["/provider", f"/provider/packages/{ids['package']}", "/provider/offers", "/provider/availability", "/provider/preferences"]),
-                       (BROKER, ["/broker", f"/broker/packages/{ids['package']}", "/broker/packages/new", "/broker/map"])):
+                       (BROKER, ["/broker", f"/broker/packages/{ids['package']}", "/broker/packages/new", "/broker/map",
+                                "/broker/packages", "/broker/packages/import", "/broker/reports"])):
         page = await browsing.signed_in(who, PASSWORD, width=320)
         for path in paths:
             await page.goto(path)

@@ -3,6 +3,6 @@ JSON API and /ws like any other client."""
 
 from __future__ import annotations
 
-from web.pages import assets, auth, broker, provider
+from web.pages import assets, auth, broker, broker_actions, broker_lists, broker_reports, provider
 
-routes = [*auth.routes, *provider.routes, *broker.routes, *assets.routes]
+routes = [*auth.routes, *provider.routes, *broker_lists.routes, *broker_reports.routes, *broker_actions.routes, *broker.routes, *assets.routes]

@@ -7,6 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from accounts import User
+from web.pages.broker_actions import uk_time
 from web.pages.labels import enumerations
 from web.pages.render import guarded, page, page_user
 
@@ -21,8 +23,19 @@ async def new_package(request: Request) -> Response:
 
 async def package(request: Request) -> Response:
     user = await page_user(request, "broker")
-    weight = request.state.brokerage.settings.quality_weight
-    return page(request, "broker_package.html", user, package_id=request.path_params["package_id"], quality_weight=weight)
+    return await package_page(request, user, request.path_params["package_id"])
+
+
+async def package_page(request: Request, user: User, package_id: str, *, errors: dict[str, str] | None = None,
+                       form: dict[str, str] | None = None, status: int = 200) -> Response:
+    """The package page; its actions (withdraw, extend, release, re-post) are server-rendered
+    forms, so what the broker may do follows the package's status."""
+    service = request.state.brokerage
+    found = await service.packages.find(package_id)
+    report = await service.packages.match_report(package_id) if found is not None and found.matched == 0 else None
+    return page(request, "broker_package.html", user, status=status, package_id=package_id, quality_weight=service.settings.quality_weight,
+                package=found, report=report, tiered=service.settings.release == "tiered", errors=errors or {}, form=form or {},
+                done=request.query_params.get("done"), deadline_uk=uk_time(found.deadline) if found else "")
 
 
 async def district_map(request: Request) -> Response:

@@ -18,7 +18,7 @@ function link(p, text) {
 }
 
 function label(p) {
-  return `${p.sector || p.district}${p.area ? ", " + p.area : ""}`;
+  return [p.postcode || p.sector || p.district, p.reference, p.area].filter(Boolean).join(", ");
 }
 
 function renderLists() {
@@ -27,7 +27,7 @@ function renderLists() {
   document.getElementById("live-list").replaceChildren(...live.map((p) => el("li", {},
     el("strong", { class: `govuk-tag ${URGENCY[p.urgency].tag}`, text: URGENCY[p.urgency].name }), " ",
     link(p, label(p)), el("br"),
-    el("span", { class: "govuk-body-s" }, `${p.matched} matched · `, el("time", { datetime: p.deadline, "data-deadline": p.deadline, text: countdown(p.deadline) })))));
+    el("span", { class: "govuk-body-s" }, `${p.matched} matched · ${p.offer_count || 0} offer${p.offer_count === 1 ? "" : "s"} · `, el("time", { datetime: p.deadline, "data-deadline": p.deadline, text: countdown(p.deadline) })))));
   document.getElementById("live-empty").hidden = live.length > 0;
 
   const unplaced = all.filter((p) => p.status === "unplaced");
@@ -49,10 +49,15 @@ function track(msg) {
   if (msg.type === "package.posted" && d.package) packages.set(d.package.id, { ...d.package, matched: d.matched });
   const status = STATUS_AFTER[msg.type];
   if (status && packages.has(d.package_id)) packages.get(d.package_id).status = status;
+  if (msg.type === "offer.submitted" && d.offer && packages.has(d.offer.package_id || d.package_id)) {
+    const p = packages.get(d.offer.package_id || d.package_id);
+    p.offer_count = (p.offer_count || 0) + 1;
+  }
+  if (msg.type === "deadline.extended" && packages.has(d.package_id)) packages.get(d.package_id).deadline = d.deadline;
   if (msg.type === "package.wave_released" && packages.has(d.package_id)) Object.assign(packages.get(d.package_id), { deadline: d.deadline, matched: (packages.get(d.package_id).matched || 0) + d.matched });
 }
 
-function show(msg) {
+function show(msg, remembered = false) {
   const line = describe(msg, packages);
   if (line.quiet) return;
   const p = line.pid && packages.get(line.pid);
@@ -62,7 +67,7 @@ function show(msg) {
   feedList.prepend(item);
   while (feedList.children.length > 300) feedList.lastElementChild.remove();
   document.getElementById("feed-empty").hidden = true;
-  if (line.tone === "alert") announce(line.text);
+  if (line.tone === "alert" && !remembered) announce(line.text);
 }
 
 function apply(msg) {
@@ -75,23 +80,40 @@ showDelivery.addEventListener("change", () => {
   for (const item of feedList.children) if (isDelivery(item.dataset.type)) item.hidden = !showDelivery.checked;
 });
 
+// The feed remembers: the last 100 events from the event log are shown first, then the
+// socket resumes right after the last of them, so nothing is missed or shown twice.
 async function load() {
   await providerNames();
-  const [live, unplaced, awaiting] = await Promise.all(["live", "unplaced", "awaiting_award"].map((s) => api("GET", `/api/packages?status=${s}`)));
+  const [recent, live, unplaced, awaiting] = await Promise.all([
+    api("GET", "/api/events/recent?limit=100"),
+    ...["live", "unplaced", "awaiting_award"].map((s) => api("GET", `/api/packages?status=${s}`))]);
   packages.clear();
   for (const r of [live, unplaced, awaiting]) if (r.ok) for (const p of r.data) packages.set(p.id, p);
+  feedList.replaceChildren();
+  if (recent.ok) {
+    for (const msg of recent.data.events) {
+      const d = msg.data || {};
+      // Remember what each event says about a package without replaying its status changes:
+      // the lists above are already current.
+      if (msg.type === "package.posted" && d.package && !packages.has(d.package.id)) packages.set(d.package.id, { ...d.package, matched: d.matched, status: "past" });
+      show(msg, true);
+    }
+  }
   ready = true;
   for (const msg of early.splice(0)) apply(msg);
   renderLists();
+  return recent.ok ? recent.data.last_id : null;
 }
 
 const feed = new LiveFeed({
   statusEl: document.getElementById("live-status"),
   onEvent: (msg) => (ready ? apply(msg) : early.push(msg)),
-  onResync: () => { ready = false; load(); },
+  onResync: () => { ready = false; feed.lastId = null; load(); },
 });
-feed.start();
-load();
+load().then((lastId) => {
+  if (lastId) feed.lastId = lastId;
+  feed.start();
+});
 setInterval(() => {
   for (const t of document.querySelectorAll("time[data-deadline]")) t.textContent = countdown(t.dataset.deadline);
 }, 1000);

@@ -25,6 +25,12 @@ function checked(name) {
   return [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
 }
 
+function startDate() {
+  const [d, m, y] = ["day", "month", "year"].map((p) => form[`start_date-${p}`].value.trim());
+  if (!d && !m && !y) return undefined;
+  return `${y.padStart(4, "0")}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`;
+}
+
 function number(text) {
   const t = text.trim();
   return t === "" || isNaN(Number(t)) ? t : Number(t);
@@ -38,7 +44,7 @@ form.addEventListener("submit", async (e) => {
     service_type: checked("service_type")[0],
     client_group: checked("client_group")[0],
     hours_per_week: number(form.hours_per_week.value),
-    start_date: form.start_date.value,
+    start_date: startDate(),
     visits: [...visits.querySelectorAll("[data-visit]")].map((holder) => {
       const n = holder.dataset.visit;
       return {
@@ -56,7 +62,35 @@ form.addEventListener("submit", async (e) => {
   }
   const result = await api("POST", "/api/packages", body);
   if (!result.ok) { showErrors(form, result.error); return; }
-  location.assign(`/broker/packages/${encodeURIComponent(result.data.id)}?posted=1`);
+  location.assign(`/broker/packages/${encodeURIComponent(result.data.id)}/posted`);
 });
 
+function tick(name, value) {
+  const input = form.querySelector(`input[name="${name}"][value="${value}"]`);
+  if (input) input.checked = true;
+}
+
+// "Copy this package": the form starts with the needs of an earlier package.
+async function copyFrom(id) {
+  const result = await api("GET", `/api/packages/${encodeURIComponent(id)}`);
+  if (!result.ok) return;
+  const p = result.data;
+  form.postcode.value = p.postcode || "";
+  for (const name of ["urgency", "service_type", "client_group"]) tick(name, p[name]);
+  form.hours_per_week.value = p.hours_per_week ?? "";
+  for (const name of ["shareable_summary", "summary", "reference"]) form[name].value = p[name] || "";
+  for (const s of p.specialisms || []) tick("specialisms", s);
+  (p.visits || []).forEach((v, n) => {
+    if (n > 0) addVisit();
+    for (const d of v.days) tick(`visits-${n}-days`, d);
+    tick(`visits-${n}-band`, v.band);
+    form[`visits-${n}-minutes`].value = v.minutes;
+    tick(`visits-${n}-carers`, String(v.carers));
+    form[`visits-${n}-critical`].checked = !!v.time_critical;
+  });
+  document.getElementById("copy-note").hidden = false;
+}
+
 addVisit();
+const copy = new URLSearchParams(location.search).get("copy");
+if (copy) copyFrom(copy);

@@ -8,8 +8,9 @@ export function isDelivery(type) {
   return DELIVERY.has(type);
 }
 
+// Brokers tell packages apart by the council's reference and the postcode.
 function where(p) {
-  return p ? [p.sector || p.district, p.area].filter(Boolean).join(", ") : "";
+  return p ? [p.postcode || p.sector || p.district, p.reference, p.area].filter(Boolean).join(", ") : "";
 }
 
 // → {text, tone: "alert" | "win" | "", packageId}
@@ -29,6 +30,8 @@ export function describe(msg, packages) {
       return { pid, text: `${nameOf(d.provider_id)} declined ${label}: ${d.reason}`, tone: "" };
     case "deadline.reminder":
       return { pid, text: `Reminder sent for ${label} to providers who have not responded.`, tone: "" };
+    case "deadline.extended":
+      return { pid, text: `Deadline of ${label} moved to ${new Date(d.deadline).toLocaleString("en-GB", { timeZone: "Europe/London", dateStyle: "medium", timeStyle: "short" })}: ${d.reason || ""}`, tone: "" };
     case "package.wave_released":
       return { pid, text: `Nobody offered for ${label}: released to the ${d.tier} tier (wave ${d.wave}, ${d.matched} providers).`, tone: "" };
     case "package.awaiting_award":

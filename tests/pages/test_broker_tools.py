@@ -1,0 +1,201 @@
+"""Brokers at speed, in the browser: post then find after award by reference; bulk CSV with
+bad rows then fixed; extend a deadline from the package page; the reports page's figures for
+a history with known times; axe-core on every new page at 375 and 1280 px."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core import iso, parse_iso
+from tests.conftest import World, tomorrow
+from tests.pages.test_every_page import BROKER, check
+from tests.pages.conftest import Browsing
+from tests.support import PASSWORD
+from tests.test_bulk_import import csv_text, row
+
+UK = ZoneInfo("Europe/London")
+
+
+async def fill_post_form(page, reference: str) -> None:
+    await page.get_by_label("Council reference (optional)").fill(reference)
+    await page.get_by_label("Postcode").fill("SG1 1AA")
+    await page.get_by_label("Amber: respond within 24 hours").check()
+    await page.locator("#service_type-homecare").check()
+    await page.get_by_label("Older people").check()
+    await page.get_by_label("Hours per week").fill("7")
+    start = dt.date.fromisoformat(tomorrow())
+    await page.locator("#start_date-day").fill(str(start.day))
+    await page.locator("#start_date-month").fill(str(start.month))
+    await page.locator("#start_date-year").fill(str(start.year))
+    await page.locator("#visits-0-day-mon").check()
+    await page.locator("#visits-0-band-morning").check()
+    await page.locator("#visits-0-minutes").fill("30")
+
+
+async def test_post_then_find_it_after_award_by_reference(world: World, browsing: Browsing) -> None:
+    page = await browsing.signed_in(BROKER, PASSWORD)
+    await page.goto("/broker/packages/new")
+    assert await page.locator('input[name="urgency"]:checked').count() == 0  # nothing unsafe preselected
+    assert await page.locator('input[name="service_type"]:checked').count() == 0
+    await fill_post_form(page, "HCC-FIND-1")
+    await page.get_by_role("button", name="Post package").click()
+    await page.get_by_role("heading", name="Package posted").wait_for()
+    assert await page.locator("#posted-reference").inner_text() == "HCC-FIND-1"
+    package_id = page.url.split("/")[-2]
+    alpha = world.users["Alpha Care"]
+    offer = await alpha("POST", f"/api/packages/{package_id}/offers", {"hourly_rate": 22, "start_date": tomorrow(), "can_meet_needs": True}, expect=201)
+    await world.broker("POST", f"/api/packages/{package_id}/award", {"offer_id": offer["id"]}, expect=200)
+
+    await page.get_by_role("link", name="Post another").click()
+    await page.get_by_role("heading", name="Post a package").wait_for()
+    await page.goto("/broker/packages")
+    await page.get_by_label("Search").fill("hcc-find-1")
+    await page.get_by_role("button", name="Search").click()
+    await page.get_by_role("heading", name="1 package found").wait_for()
+    card = page.locator(".app-result")
+    assert await card.count() == 1
+    text = await card.inner_text()
+    assert "HCC-FIND-1" in text and "SG1 1AA" in text and "Awarded" in text and "Alpha Care" in text
+    await card.get_by_role("link").click()
+    await page.wait_for_url(f"**/broker/packages/{package_id}")
+
+
+async def test_csv_with_two_bad_rows_posts_nothing_then_all_thirty(world: World, browsing: Browsing) -> None:
+    rows = [row(n) for n in range(1, 31)]
+    rows[6] = row(7, postcode="ZZ9 9ZZ")
+    rows[22] = row(23, urgency="purple")
+    page = await browsing.signed_in(BROKER, PASSWORD)
+    await page.goto("/broker/packages/import")
+    await page.get_by_label("Upload a CSV file").set_input_files(files=[{"name": "packages.csv", "mimeType": "text/csv", "buffer": csv_text(rows).encode()}])
+    await page.get_by_role("button", name="Check and post").click()
+    errors = page.locator("#import-error-list > li")
+    await errors.first.wait_for()
+    listed = await errors.all_inner_texts()
+    assert len(listed) == 2
+    assert listed[0].startswith("Row 7, postcode:") and listed[1].startswith("Row 23, urgency:")
+    assert await world.broker("GET", "/api/packages", expect=200) == []
+
+    rows[6], rows[22] = row(7), row(23)
+    await page.get_by_label("Upload a CSV file").set_input_files(files=[{"name": "packages.csv", "mimeType": "text/csv", "buffer": csv_text(rows).encode()}])
+    await page.get_by_role("button", name="Check and post").click()
+    await page.get_by_role("heading", name="30 packages posted").wait_for()
+    assert await page.locator("#import-report tbody tr").count() == 30
+    assert await page.locator("#import-error-list").count() == 0
+    listing = await world.broker("GET", "/api/packages?q=BULK-&page=1&per_page=100", expect=200)
+    assert listing["total"] == 30
+
+
+async def test_extend_deadline_from_the_package_page(world: World, browsing: Browsing) -> None:
+    package = await world.post(urgency="red", reference="HCC-EXT")  # a 3 s window in the test service
+    # Room for a slow page load on a busy machine: the window is first moved 20 s on by the API.
+    first = await world.broker("POST", f"/api/packages/{package['id']}/deadline", {"deadline": iso(time.time() + 20), "reason": "room"}, expect=200)
+    new = parse_iso(first["deadline"]) + 6
+    local = dt.datetime.fromtimestamp(new, UK)
+    page = await browsing.signed_in(BROKER, PASSWORD)
+    await page.goto(f"/broker/packages/{package['id']}")
+    await page.get_by_text("Extend the deadline").first.click()
+    await page.locator("#deadline-day").fill(str(local.day))
+    await page.locator("#deadline-month").fill(str(local.month))
+    await page.locator("#deadline-year").fill(str(local.year))
+    await page.get_by_label("Time (UK, 24-hour)").fill(local.strftime("%H:%M:%S"))
+    await page.get_by_label("Why it moves").fill("Providers asked for more time")
+    await page.get_by_role("button", name="Extend the deadline").click()
+    await page.locator("#done-text").wait_for()
+    assert "Deadline moved" in await page.locator("#done-text").inner_text()
+
+    deadline = time.monotonic() + 60
+    while (await world.broker("GET", f"/api/packages/{package['id']}", expect=200))["status"] == "live":
+        assert time.monotonic() < deadline, "the extended window never closed"
+        await asyncio.sleep(0.25)
+    history = await world.broker("GET", f"/api/packages/{package['id']}/history", expect=200)
+    closes = [e for e in history if e["type"] in ("package.unplaced", "package.awaiting_award")]
+    assert len(closes) == 1 and parse_iso(closes[0]["at"]) >= new  # not at the old time, once at the new
+    assert [e["type"] for e in history].count("deadline.extended") == 2
+
+
+async def test_reports_page_shows_a_known_history_exactly(world: World, browsing: Browsing) -> None:
+    from tests.test_reports import script_history
+
+    script_history(world.service.redis_url)
+    page = await browsing.signed_in(BROKER, PASSWORD)
+    await page.goto("/broker/reports?from=2025-03-01&to=2025-03-31")
+
+    async def table(chart: str) -> list[list[str]]:
+        rows = page.locator(f"#table-{chart} tbody tr")
+        return [[c.strip() for c in await rows.nth(n).locator("th, td").all_inner_texts()] for n in range(await rows.count())]
+
+    assert await table("time-to-place") == [["Red", "1 h"], ["Amber", "no awards"], ["Green", "10 h"]]
+    assert await table("within-deadline") == [["Packages posted", "5"], ["Placed", "3"], ["Unplaced", "2"], ["Placed within the deadline", "66.7%"]]
+    assert await table("unmet-need") == [["SG1", "1"], ["SG6", "1"]]
+    assert await table("offers") == [["Offers per package", "1.2"]]
+    assert await table("response-rate") == [["prv_a", "75%", "yes"], ["prv_b", "100%", "yes"], ["prv_c", "25%", "no"]]
+    assert await table("hours-spread") == [["prv_c", "0", "0.0%"], ["prv_a", "10", "48.8%"], ["prv_b", "10.5", "100.0%"]]
+    assert "Gini coefficient: 0.34" in await page.locator("#gini").inner_text()
+    for chart in ("time-to-place", "within-deadline", "unmet-need", "response-rate", "hours-spread"):
+        svg = page.locator(f"#chart-{chart}")
+        assert await svg.get_attribute("role") == "img"
+        assert await svg.locator("title").count() == 1
+    response = await world.broker.raw("GET", "/broker/reports/response-rate.csv?from=2025-03-01&to=2025-03-31", headers={"Cookie": f"session={world.broker.token}"})
+    assert response.text.splitlines() == ["Provider,Response rate,Meets 75% target", "prv_a,75%,yes", "prv_b,100%,yes", "prv_c,25%,no"]
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+async def test_new_broker_pages_pass_axe(world: World, browsing: Browsing, width: int) -> None:
+    from tests.test_reports import script_history
+
+    script_history(world.service.redis_url)
+    awarded = await world.post(reference="HCC-AXE-1")
+    offer = await world.users["Alpha Care"]("POST", f"/api/packages/{awarded['id']}/offers", {"hourly_rate": 22, "start_date": tomorrow(), "can_meet_needs": True}, expect=201)
+    await world.broker("POST", f"/api/packages/{awarded['id']}/award", {"offer_id": offer["id"]}, expect=200)
+    nobody = await world.post(postcode="SG6 1AA", specialisms=["bariatric"], reference="HCC-AXE-2", urgency="green")
+    live = await world.post(reference="HCC-AXE-3", urgency="green")
+    page = await browsing.signed_in(BROKER, PASSWORD, width=width)
+    await page.goto("/broker/packages")
+    await page.locator(".app-result").first.wait_for()
+    await check(page, "broker-packages", width)
+    await page.goto("/broker/packages?from=nonsense")
+    await check(page, "broker-packages-errors", width)
+    await page.goto(f"/broker/packages/{nobody['id']}/posted")
+    await page.locator("#match-warning").wait_for()
+    await check(page, "broker-posted-nobody", width)
+    await page.goto(f"/broker/packages/{live['id']}")
+    await page.get_by_text("Extend the deadline").first.click()
+    await page.get_by_role("button", name="Extend the deadline").click()
+    await page.locator(".govuk-error-summary").wait_for()
+    await page.locator("#history > li").first.wait_for()
+    await check(page, "broker-package-actions-errors", width)
+    await page.goto("/broker/packages/import")
+    await page.get_by_label("Upload a CSV file").set_input_files(files=[{"name": "p.csv", "mimeType": "text/csv", "buffer": csv_text([row(1, band="brunch")]).encode()}])
+    await page.get_by_role("button", name="Check and post").click()
+    await page.locator("#import-error-list > li").first.wait_for()
+    await check(page, "broker-import-errors", width)
+    await page.goto("/broker/reports?from=2025-03-01&to=2025-03-31")
+    await check(page, "broker-reports", width)
+    await page.goto("/broker/packages/new")
+    await check(page, "broker-new", width)
+
+
+async def test_feed_remembers_then_goes_live_without_repeats(world: World, browsing: Browsing) -> None:
+    before = await world.post(reference="HCC-MEM-1")
+    page = await browsing.signed_in(BROKER, PASSWORD)  # lands on /broker after the posting
+    remembered = page.locator("#feed > li[data-type='package.posted']")
+    await remembered.first.wait_for()
+    assert "HCC-MEM-1" in await remembered.first.inner_text() and "SG1 1AA" in await remembered.first.inner_text()
+    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    live_list = page.locator("#live-list")
+    assert "HCC-MEM-1" in await live_list.inner_text() and "0 offers" in await live_list.inner_text()
+    await world.users["Alpha Care"]("POST", f"/api/packages/{before['id']}/offers", {"hourly_rate": 22, "start_date": tomorrow(), "can_meet_needs": True}, expect=201)
+    await page.locator("#feed > li[data-type='offer.submitted']").first.wait_for()
+    assert "Alpha Care" in await page.locator("#feed > li[data-type='offer.submitted']").first.inner_text()
+    await page.get_by_text("1 offer ·").wait_for()
+    await world.post(reference="HCC-MEM-2")
+    await page.locator("#feed > li[data-type='package.posted']").nth(1).wait_for()
+    await page.reload()
+    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    texts = await page.locator("#feed > li[data-type='package.posted']").all_inner_texts()
+    assert [("HCC-MEM-2" in t, "HCC-MEM-1" in t) for t in texts] == [(True, False), (False, True)]  # each once, newest first

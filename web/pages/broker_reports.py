@@ -1,0 +1,110 @@
+"""The reports page: the summary report for a date range as SVG charts, each with its table
+and a CSV of its own figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from matcher import URGENCIES, Invalid, Reports, parse_range
+from web.pages import charts
+from web.pages.render import guarded, page, page_user
+
+KPI = 75.0  # West Sussex: providers respond to at least 75 % of the packages they are sent
+CHARTS = ("time-to-place", "within-deadline", "unmet-need", "offers", "response-rate", "hours-spread")
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "no awards"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h" + (f" {rest} min" if rest else "")
+
+
+def pct(value: float | None) -> str:
+    return "no data" if value is None else f"{value:g}%"
+
+
+async def _figures(request: Request) -> tuple[dict[str, Any], dict[str, list[list[str]]], dict[str, str]]:
+    """The report, the table of each chart (header row first), and the range as typed."""
+    params = {k: request.query_params.get(k, "") for k in ("from", "to")}
+    span = parse_range({k: v for k, v in params.items() if v})
+    service = request.state.brokerage
+    report = await Reports(service.redis).summary(span)
+    ids = {*report["provider_response_rate"], *report["awarded_hours_by_provider"]}
+    names = await service.providers.names(ids)
+    name = lambda pid: names.get(pid, pid)  # noqa: E731
+    hours = {pid: report["awarded_hours_by_provider"].get(pid, 0.0) for pid in ids}
+    points, gini = charts.lorenz(list(hours.values()))
+    report["gini"], report["lorenz"] = gini, points
+    ordered = sorted(hours.items(), key=lambda kv: (kv[1], name(kv[0])))
+    total = sum(hours.values()) or 1.0
+    running = 0.0
+    spread = []
+    for pid, h in ordered:
+        running += h
+        spread.append([name(pid), f"{h:g}", f"{100 * running / total:.1f}%"])
+    tables = {
+        "time-to-place": [["Urgency", "Median time to place"]] + [[u.capitalize(), duration(report["median_seconds_to_award"][u])] for u in URGENCIES],
+        "within-deadline": [["Figure", "Value"], ["Packages posted", str(report["posted"])], ["Placed", str(report["awarded"])],
+                            ["Unplaced", str(report["unplaced"])], ["Placed within the deadline", pct(report["awarded_within_deadline_pct"])]],
+        "unmet-need": [["District", "Unplaced packages"]] + [[d, str(n)] for d, n in report["unplaced_by_district"].items()],
+        "offers": [["Figure", "Value"], ["Offers per package", "no data" if report["offers_per_package"] is None else f"{report['offers_per_package']:g}"]],
+        "response-rate": [["Provider", "Response rate", "Meets 75% target"]] + [
+            [name(pid), pct(rate), "yes" if rate is not None and rate >= KPI else "no"]
+            for pid, rate in sorted(report["provider_response_rate"].items(), key=lambda kv: name(kv[0]))],
+        "hours-spread": [["Provider", "Awarded hours a week", "Cumulative share of hours"]] + spread,
+    }
+    return report, tables, params
+
+
+async def reports_page(request: Request) -> Response:
+    user = await page_user(request, "broker")
+    try:
+        report, tables, params = await _figures(request)
+    except Invalid as exc:
+        return page(request, "broker_reports.html", user, status=422, errors=exc.fields or {}, params=request.query_params)
+    svg = {
+        "time-to-place": charts.bars("chart-time-to-place", "Median time to place, by urgency", [
+            charts.Bar(u.capitalize(), (report["median_seconds_to_award"][u] or 0) / 3600, duration(report["median_seconds_to_award"][u]))
+            for u in URGENCIES]),
+        "within-deadline": charts.bars("chart-within-deadline", "Packages placed within the deadline", [
+            charts.Bar("Within deadline", report["awarded_within_deadline_pct"], pct(report["awarded_within_deadline_pct"]))], top=100),
+        "unmet-need": charts.bars("chart-unmet-need", "Unplaced packages by district", [
+            charts.Bar(d, n, str(n)) for d, n in report["unplaced_by_district"].items()]) if report["unplaced_by_district"] else None,
+        "response-rate": charts.bars("chart-response-rate", "Provider response rate against the 75% target", [
+            charts.Bar(row[0], float(row[1].rstrip("%")) if row[1] != "no data" else None, row[1])
+            for row in tables["response-rate"][1:]], top=100, target=KPI, target_text="75% target") if len(tables["response-rate"]) > 1 else None,
+        "hours-spread": charts.lorenz_chart("chart-hours-spread", "Spread of awarded hours across providers (Lorenz curve)", report["lorenz"], report["gini"]),
+    }
+    query = "&".join(f"{k}={v}" for k, v in params.items() if v)
+    return page(request, "broker_reports.html", user, report=report, tables=tables, svg=svg, params=params, query=query, errors={})
+
+
+async def chart_csv(request: Request) -> Response:
+    await page_user(request, "broker")
+    chart = request.path_params["chart"]
+    if chart not in CHARTS:
+        return Response("No such chart.", status_code=404, media_type="text/plain")
+    try:
+        _, tables, _ = await _figures(request)
+    except Invalid as exc:
+        return Response(f"Bad range: {exc.message}", status_code=422, media_type="text/plain")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(tables[chart])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{chart}.csv"'})
+
+
+routes = [
+    Route("/broker/reports", guarded(reports_page), methods=["GET"]),
+    Route("/broker/reports/{chart}.csv", guarded(chart_csv), methods=["GET"]),
+]

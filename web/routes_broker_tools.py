@@ -1,0 +1,83 @@
+"""Brokers' tools: bulk import by CSV, re-posting, why nobody matched, the recent feed."""
+
+from __future__ import annotations
+
+import json
+
+from typing import Annotated
+
+from pydantic import Field
+from starlette.responses import Response
+
+from matcher import Query, broker_view, bulk
+from realtime import message
+from web import api
+from web.api import BROKER, Call
+from web.errors import HttpError
+from web.http import brokerage, ok
+from web.outputs import Imported, MatchReport, PackageView, RecentEvents
+
+MAX_CSV = 2_000_000
+
+
+class RecentQuery(Query):
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100
+
+
+async def import_csv(call: Call) -> Response:
+    """`POST /api/packages/import` with the CSV as the body (text/csv): all rows or none."""
+    raw = await call.request.body()
+    if len(raw) > MAX_CSV:
+        raise HttpError(413, "body_too_large", "The file is too large; split it.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HttpError(422, "invalid_fields", "The file must be saved as CSV UTF-8.", {"file": "is not UTF-8 text"}) from exc
+    posted = await brokerage(call.request).packages.post_many(text, call.me.id)
+    return ok({"posted": len(posted), "packages": [
+        {"row": n, "id": p.id, "reference": p.reference, "postcode": p.postcode, "urgency": p.urgency,
+         "deadline": p.deadline, "matched": p.matched, "status": p.status}
+        for n, p in enumerate(posted, start=1)
+    ]}, 201)
+
+
+async def csv_template(call: Call) -> Response:
+    return Response(bulk.template(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="packages-template.csv"'})
+
+
+async def repost(call: Call) -> Response:
+    package = await brokerage(call.request).packages.repost(call.param("package_id"), call.me.id)
+    return ok(broker_view(package), 201)
+
+
+async def match_report(call: Call) -> Response:
+    return ok(await brokerage(call.request).packages.match_report(call.param("package_id")))
+
+
+async def recent_events(call: Call) -> Response:
+    """`GET /api/events/recent?limit=100` (broker): the last events as the broker's socket
+    carries them, oldest first, and `last_id` to resume the socket from (`/ws?after=`)."""
+    service = brokerage(call.request)
+    events = await service.events.recent(call.query.limit)
+    last = events[-1].id if events else await service.events.last_id()
+    return ok({"events": [json.loads(message(e, for_broker=True)) for e in events], "last_id": last})
+
+
+T = "packages"
+routes = [
+    api.get("/api/events/recent", recent_events, "The last events as the broker's socket carries them, and the id "
+            "to resume the socket from", auth=BROKER, query=RecentQuery, returns=RecentEvents, tag="events"),
+    api.post("/api/packages/import", import_csv, "Post packages from a CSV file (text/csv body): every row or none",
+             auth=BROKER, returns=Imported, status=201, tag=T, body_media="text/csv",
+             description="The body is the CSV file itself (`Content-Type: text/csv`), one row per package; "
+                         "the template is at `/api/packages/import/template.csv`. Errors name `rows[N].column`.",
+             extra_responses={413: "The file is too large; split it.",
+                              422: "A row is invalid; `fields` names each `rows[N].column`. Nothing was posted."}),
+    api.get("/api/packages/import/template.csv", csv_template, "The CSV template for bulk import", auth=BROKER,
+            tag=T),
+    api.post("/api/packages/{package_id}/repost", repost, "Re-post an unplaced or withdrawn package as a copy",
+             auth=BROKER, returns=PackageView, status=201, errors=(409,), tag=T),
+    api.get("/api/packages/{package_id}/match-report", match_report, "How many providers each eligibility rule "
+            "excluded", auth=BROKER, returns=MatchReport, tag=T),
+]
