@@ -99,7 +99,9 @@ class PackageStore:
             "summary": check.text("summary", required=False),
             "shareable_summary": check.text("shareable_summary", required=False),
             "reference": check.text("reference", required=False, max_len=100),
+            "excluded_reason": check.text("excluded_reason", required=False, max_len=500),
         }
+        values["excluded_providers"] = await self._excluded(check)
         check.raise_if_any()
         assert place is not None
         area = await self.areas.for_district(place.district)
@@ -130,7 +132,23 @@ class PackageStore:
             check.add("postcode", "is well-formed but unknown: no such postcode exists")
         return None
 
+    async def _excluded(self, check: FieldErrors) -> list[str]:
+        raw = check.body.get("excluded_providers")
+        if raw is None:
+            return []
+        if not isinstance(raw, list) or not all(isinstance(i, str) for i in raw):
+            check.add("excluded_providers", "must be a list of provider ids")
+            return []
+        snapshot = await self.providers.snapshot()
+        unknown = [i for i in raw if i not in snapshot.providers]
+        if unknown:
+            check.add("excluded_providers", f"{unknown[0]!r} is not a known provider")
+            return []
+        return list(dict.fromkeys(raw))
+
     async def match(self, package: Package, exclude: frozenset[str] = frozenset()) -> list[eligibility.Candidate]:
+        # Every wave, availability match and successor obeys the package's own exclusions.
+        exclude = exclude | frozenset(package.excluded_providers)
         snapshot = await self.providers.snapshot()
         needs = eligibility.Needs(package.service_type, package.client_group, tuple(package.specialisms))
         place = geo.Place(package.postcode, package.district, package.sector, package.easting, package.northing, 0.0, 0.0)
@@ -372,7 +390,7 @@ def _visits(check: FieldErrors) -> list[dict[str, Any]] | None:
 
 def _needs_of(package: Package) -> dict[str, Any]:
     fields = ("postcode", "urgency", "service_type", "client_group", "hours_per_week", "start_date",
-              "visits", "specialisms", "summary", "shareable_summary", "reference")
+              "visits", "specialisms", "summary", "shareable_summary", "reference", "excluded_providers", "excluded_reason")
     return {name: getattr(package, name) for name in fields}
 
 

@@ -32,6 +32,8 @@ from matcher.model import (
 )
 from matcher.validate import FieldErrors
 
+# Carried by a change for its audit record, not kept on the provider.
+NOT_STORED = ("reason",)
 EDITABLE = ("name", "cqc_rating", "specialisms", "client_groups", "service_types", "coverage", "tiers", "email", "phone", "status")
 
 
@@ -109,7 +111,7 @@ class ProviderStore:
         check = FieldErrors(body)
         required = not partial
         if partial:
-            unknown = [k for k in check.body if k not in EDITABLE]
+            unknown = [k for k in check.body if k not in EDITABLE and k not in NOT_STORED]
             if unknown:
                 check.add(unknown[0], "cannot be changed")
         values: dict[str, Any] = {}
@@ -131,7 +133,7 @@ class ProviderStore:
             values["email"] = check.email("email")
         if "phone" in check.body:
             values["phone"] = check.phone("phone")
-        if partial and "status" in check.body:
+        if "status" in check.body:
             values["status"] = check.choice("status", PROVIDER_STATUSES)
         if want("coverage"):
             values["coverage"] = self._coverage(check)
