@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 import geo
 from accounts import AccountStore
 from config import Settings, arq_settings, connect, redis_url
-from core import EventLog
+from core import AuditTrail, EventLog
 from matcher import (
     AreaStore,
     AvailabilityDesk,
@@ -44,6 +44,7 @@ class Brokerage:
     offers: OfferBook
     deadlines: DeadlineKeeper
     availability: AvailabilityDesk
+    audit: AuditTrail
 
     @classmethod
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
@@ -67,6 +68,7 @@ class Brokerage:
             offers=OfferBook(redis, settings, packages, providers, events),
             deadlines=DeadlineKeeper(packages, arq),
             availability=AvailabilityDesk(slots, packages),
+            audit=AuditTrail(redis),
         )
 
     async def close(self) -> None:

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from accounts import CHANNELS, ROLES
 from matcher import FieldErrors
+from web import audit
 from web.http import bearer_token, brokerage, current_user, json_body, no_content, ok
 from web.ratelimit import check_login_rate
 
@@ -37,7 +38,7 @@ async def logout(request: Request) -> Response:
 
 
 async def create_user(request: Request) -> Response:
-    await current_user(request, "admin")
+    admin = await current_user(request, "admin")
     service = brokerage(request)
     check = FieldErrors(await json_body(request))
     email = check.email("email")
@@ -53,12 +54,19 @@ async def create_user(request: Request) -> Response:
         check.add("provider_id", "only provider users belong to a provider")
     check.raise_if_any()
     user = await service.accounts.create(email or "", password, role or "", provider_id if role == "provider" else None)
+    await audit.record(request, admin, "user.created", "user", user.id, user.email, None, user.listed())
     return ok({**user.public(), "created_at": user.created_at}, 201)
 
 
 async def unlock(request: Request) -> Response:
-    await current_user(request, "admin")
-    await brokerage(request).accounts.unlock(request.path_params["user_id"])
+    admin = await current_user(request, "admin")
+    accounts = brokerage(request).accounts
+    user_id = request.path_params["user_id"]
+    was_locked = await accounts.is_locked(user_id)
+    await accounts.unlock(user_id)
+    user = await accounts.get(user_id)
+    assert user is not None
+    await audit.record(request, admin, "user.unlocked", "user", user.id, user.email, {"locked": was_locked}, {"locked": False})
     return no_content()
 
 
