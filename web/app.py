@@ -36,6 +36,7 @@ from web import (
 )
 from web.csrf import CSRFMiddleware
 from web.errors import error_body
+from web.pages.public import error_page, wants_html
 from web.middleware import SecurityHeaders
 
 log = logging.getLogger("web")
@@ -60,11 +61,15 @@ async def readyz(request: Request) -> Response:
 
 async def on_brokerage_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, (BrokerageError, AccountError))
+    if exc.status in (403, 404) and wants_html(request):
+        return await error_page(request, exc.status)
     return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_code=exc.status, headers=getattr(exc, "headers", None))
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code in (403, 404) and wants_html(request):
+        return await error_page(request, exc.status_code)
     codes = {404: "not_found", 405: "method_not_allowed"}
     message = {404: "Nothing here.", 405: "That method is not allowed here."}.get(exc.status_code, str(exc.detail))
     return JSONResponse(error_body(codes.get(exc.status_code, "http_error"), message), status_code=exc.status_code, headers=exc.headers)
