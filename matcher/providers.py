@@ -59,6 +59,10 @@ class ProviderStore:
         await self._save(provider, new=True)
         return provider
 
+    async def check(self, body: Any, *, partial: bool) -> None:
+        """Raise Invalid naming every bad field, saving nothing (forms show all at once)."""
+        await self._check(body, partial=partial)
+
     async def update(self, provider_id: str, body: Any) -> Provider:
         provider = await self.get(provider_id)
         values = await self._check(body, partial=True)

@@ -6,12 +6,15 @@ and calls the same domain function, so the pages and the API can never disagree.
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
 
 MAX_FORM = 256_000
+LONDON = ZoneInfo("Europe/London")
 UK_PHONE_HINT = "Enter a UK telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
 
 
@@ -75,11 +78,22 @@ def words_for(fields: dict[str, str], plain: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, problem in fields.items():
         key = name.split("[")[0].split(".")[0]
-        if key in plain and ("required" in problem or "must be one of" in problem or "non-empty" in problem or "at least one" in problem):
+        if key in plain and any(w in problem for w in ("required", "must be one of", "non-empty", "empty", "at least one", "must be a list")):
             out.setdefault(key, plain[key])
         else:
             out.setdefault(key, sentence(problem))
     return out
+
+
+def when(text: str | None) -> str:
+    """A stored UTC time as people in the UK read it: 23 November 2026, 10:38."""
+    if not text:
+        return ""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(LONDON)
+    except ValueError:
+        return text
+    return f"{moment.day} {moment:%B %Y}, {moment:%H:%M}"
 
 
 def body_without_blanks(body: dict[str, Any]) -> dict[str, Any]:

@@ -17,11 +17,12 @@ from starlette.routing import Route
 from accounts import User
 from core import AuditEntry
 from matcher import CLIENT_GROUPS, SERVICE_TYPES, SPECIALISMS, BrokerageError, Invalid, Provider
-from web.pages.admin_forms import Form, districts_of, read_form, sentence, uk_phone, words_for, UK_PHONE_HINT
+from web.pages.admin_forms import UK_PHONE_HINT, Form, districts_of, read_form, sentence, uk_phone, when, words_for
 from web.pages.labels import options, words
 from web.pages.render import TEMPLATES, guarded, page, page_user, redirect
 
 TEMPLATES.env.filters.setdefault("words", words)
+TEMPLATES.env.filters.setdefault("when", when)
 
 PER_PAGE = 20
 STATUSES = [("active", "Active: matched to packages"), ("pending_visit", "Pending a monitoring visit: never matched until it passes"),
@@ -210,6 +211,12 @@ async def provider_save(request: Request) -> Response:
     elif before is not None and values["status"] != before.status and not values["reason"]:
         errors["reason"] = "Enter why the framework status is changing"
     body, origin = _body(values, errors)
+    if errors:
+        # Every problem at once: the domain's checks too, without saving.
+        try:
+            await service.providers.check({k: v for k, v in body.items() if k != "phone"}, partial=before is not None)
+        except Invalid as exc:
+            errors = {**_domain_errors(exc, origin), **errors}
     if not errors:
         try:
             if before is None:
