@@ -157,3 +157,33 @@ async def test_every_back_office_page_is_accessible(world: World, browsing: Brow
             await narrow.goto(path)
             await narrow.locator(ready).first.wait_for(state="attached")
             assert await no_horizontal_scroll(narrow), f"{path} scrolls sideways at 320 px"
+
+
+@pytest.mark.timeout(180)
+async def test_pending_visit_and_excluded_providers_are_never_matched(world: World, browsing: Browsing) -> None:
+    alpha, beta = world.providers["Alpha Care"]["id"], world.providers["Beta Homecare"]["id"]
+    admin = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto(f"/admin/providers/{beta}")
+    await admin.get_by_label("Pending a monitoring visit: never matched until it passes").check()
+    await admin.get_by_label("Reason for the change").fill("Waiting for the monitoring visit")
+    await admin.get_by_role("button", name="Change status").click()
+    await admin.get_by_text("The status is changed.").wait_for()
+    assert "Pending visit" in await admin.locator("h1 + p").inner_text()
+
+    broker = await browsing.signed_in("broker@council.test", PASSWORD)
+    await broker.goto("/broker/packages/new")
+    await broker.get_by_label("Postcode").fill("SG1 1AA")
+    await broker.get_by_label("Amber: respond within 24 hours").check()
+    await broker.get_by_label("Hours per week").fill("7")
+    await broker.get_by_label("Start date").fill(package_body()["start_date"])
+    await broker.get_by_label("Monday").first.check()
+    await broker.get_by_text("Providers ruled out (optional)").click()
+    await broker.get_by_label("Alpha Care").check()
+    await broker.get_by_label("Why they are ruled out").fill("Service user asked for a different provider")
+    await broker.get_by_role("button", name="Post package").click()
+    await broker.wait_for_url("**/broker/packages/pkg_*")
+    package_id = broker.url.split("/broker/packages/")[1].split("?")[0]
+    await broker.get_by_text("Alpha Care: Service user asked for a different provider").wait_for()
+    matched = await matched_to(world, package_id)
+    assert alpha not in matched and beta not in matched
+    assert matched == {world.providers["Gamma Support"]["id"]}
