@@ -187,3 +187,24 @@ async def test_pending_visit_and_excluded_providers_are_never_matched(world: Wor
     matched = await matched_to(world, package_id)
     assert alpha not in matched and beta not in matched
     assert matched == {world.providers["Gamma Support"]["id"]}
+
+
+@pytest.mark.timeout(180)
+async def test_admin_deactivates_and_reactivates_a_user_from_the_users_page(world: World, browsing: Browsing) -> None:
+    email = world.users["Alpha Care"].user["email"]
+    alpha = await browsing.signed_in(email, PASSWORD)
+    admin = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto(f"/admin/users?q={email}")
+    await admin.locator("summary", has_text="Deactivate").click()
+    await admin.get_by_label("Reason (kept in the audit trail)").fill("Left the company")
+    await admin.get_by_role("button", name=f"Deactivate {email}").click()
+    await admin.get_by_text("The user is deactivated and signed out everywhere.").wait_for()
+    await alpha.goto("/provider")
+    assert "/login" in alpha.url
+    assert (await world.users["Alpha Care"].raw("GET", "/api/me")).status_code == 401
+    await admin.get_by_role("button", name="Reactivate").click()
+    await admin.get_by_text("The user can sign in again.").wait_for()
+    again = await browsing.signed_in(email, PASSWORD)
+    assert again.url.endswith("/provider")
+    trail = await world.admin("GET", "/api/audit?action=user.deactivated", expect=200)
+    assert [(e["target_name"], e["reason"]) for e in trail["items"]] == [(email, "Left the company")]
