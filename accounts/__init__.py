@@ -1,6 +1,6 @@
 """Accounts: users and team logins, sessions, lockout and notification preferences."""
 
-from accounts.errors import AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
+from accounts.errors import AccountDeactivated, AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
 from accounts.store import (
     CHANNELS,
     DEFAULT_CHANNELS,
@@ -12,6 +12,6 @@ from accounts.store import (
 )
 
 __all__ = [
-    "AccountError", "AccountLocked", "AccountStore", "CHANNELS", "DEFAULT_CHANNELS", "EmailTaken",
+    "AccountDeactivated", "AccountError", "AccountLocked", "AccountStore", "CHANNELS", "DEFAULT_CHANNELS", "EmailTaken",
     "InvalidCredentials", "ROLES", "UnknownUser", "User", "effective_preferences", "token_hash",
 ]

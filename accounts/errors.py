@@ -26,3 +26,7 @@ class InvalidCredentials(AccountError):
 
 class AccountLocked(AccountError):
     code = "account_locked"
+
+
+class AccountDeactivated(AccountError):
+    code = "account_deactivated"

@@ -192,3 +192,8 @@ def reminder_job_id(package_id: str, wave: int) -> str:
 
 def reminder_done(package_id: str, wave: int) -> str:
     return f"{PREFIX}package:{package_id}:reminded:{wave}"
+
+
+# -- the administrative audit trail (back office) ------------------------------------------
+AUDIT = PREFIX + "audit"  # stream: every administrative change (who, when, what, before/after)
+AUDIT_MAX = 200_000  # approximate cap: years of a council's administrative changes

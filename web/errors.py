@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts import AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
+from accounts import AccountDeactivated, AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
 from matcher import BrokerageError, Conflict, Forbidden, Invalid, NotFound
 
 
@@ -38,6 +38,7 @@ STATUSES: dict[type[Exception], int] = {
     UnknownUser: 404,
     EmailTaken: 409,
     AccountLocked: 423,
+    AccountDeactivated: 403,
 }
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (BrokerageError, AccountError)
 
