@@ -82,7 +82,7 @@ def words_for(fields: dict[str, str], plain: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, problem in fields.items():
         key = name.split("[")[0].split(".")[0]
-        if key in plain and any(w in problem for w in ("required", "must be one of", "should be", "non-empty", "empty", "at least one", "must be a list")):
+        if key in plain and any(w in problem for w in ("required", "must be one of", "should be", "should match pattern", "at least 1 item", "non-empty", "empty", "at least one", "must be a list")):
             out.setdefault(key, plain[key])
         else:
             out.setdefault(key, sentence(problem))

@@ -219,6 +219,13 @@ async def provider_save(request: Request) -> Response:
             await service.providers.check(typed(shape, {k: v for k, v in body.items() if k != "phone"}))
         except Invalid as exc:
             errors = {**_domain_errors(exc, origin), **errors}
+            # The fields that are well-formed still get the store's checks (real districts,
+            # a polygon that does not cross itself, known areas), so all is shown at once.
+            sound = {k: v for k, v in body.items() if k in ("coverage", "tiers") and k not in (exc.fields or {})}
+            try:
+                await service.providers.check(typed(ProviderPatch, sound))
+            except Invalid as more:
+                errors = {**_domain_errors(more, origin), **errors}
     if not errors:
         try:
             if before is None:
