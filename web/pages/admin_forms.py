@@ -63,6 +63,8 @@ def districts_of(text: str) -> list[str]:
 def sentence(problem: str) -> str:
     """A domain message ("coverage[0].km: the radius must ...") as a sentence for people."""
     text = re.sub(r"^[\w\[\].]+: ", "", problem.strip())
+    # The typed inputs' length limits, in the words the rest of the form uses.
+    text = re.sub(r"^String should have at most (\d+) characters?", r"Use \1 characters or fewer", text)
     text = text[:1].upper() + text[1:]
     return text if text.endswith(".") else text + "."
 
@@ -82,7 +84,7 @@ def words_for(fields: dict[str, str], plain: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, problem in fields.items():
         key = name.split("[")[0].split(".")[0]
-        if key in plain and any(w in problem for w in ("required", "must be one of", "should be", "should match pattern", "at least 1 item", "non-empty", "empty", "at least one", "must be a list")):
+        if key in plain and any(w in problem for w in ("required", "must be one of", "should be", "should match pattern", "at least 1 item", "at least 1 character", "non-empty", "empty", "at least one", "must be a list")):
             out.setdefault(key, plain[key])
         else:
             out.setdefault(key, sentence(problem))
