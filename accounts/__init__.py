@@ -1,6 +1,17 @@
 """Accounts: users and team logins, sessions, lockout and notification preferences."""
 
-from accounts.errors import AccountDeactivated, AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
+from accounts.errors import (
+    AccountDeactivated,
+    AccountError,
+    AccountLocked,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidSubscription,
+    TooManyDevices,
+    UnknownUser,
+)
+from accounts.phone import normalise_phone
+from accounts.push import PushSubscription, PushSubscriptions, parse_subscription
 from accounts.store import (
     CHANNELS,
     DEFAULT_CHANNELS,
@@ -13,5 +24,6 @@ from accounts.store import (
 
 __all__ = [
     "AccountDeactivated", "AccountError", "AccountLocked", "AccountStore", "CHANNELS", "DEFAULT_CHANNELS", "EmailTaken",
-    "InvalidCredentials", "ROLES", "UnknownUser", "User", "effective_preferences", "token_hash",
+    "InvalidCredentials", "InvalidSubscription", "PushSubscription", "PushSubscriptions", "ROLES", "TooManyDevices", "UnknownUser", "User", "effective_preferences",
+    "normalise_phone", "parse_subscription", "token_hash",
 ]

@@ -30,3 +30,11 @@ class AccountLocked(AccountError):
 
 class AccountDeactivated(AccountError):
     code = "account_deactivated"
+
+
+class InvalidSubscription(AccountError):
+    code = "invalid"
+
+
+class TooManyDevices(AccountError):
+    code = "too_many_devices"

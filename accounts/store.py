@@ -23,7 +23,7 @@ from accounts.errors import AccountDeactivated, AccountError, AccountLocked, Ema
 from core import iso, new_id
 
 ROLES = ("admin", "broker", "provider")
-CHANNELS = ("ws", "email", "sms")
+CHANNELS = ("ws", "email", "sms", "push")
 DEFAULT_CHANNELS = {"red": ["ws", "sms", "email"], "amber": ["ws", "email"], "green": ["ws", "email"]}
 # Argon2 takes ~64 MiB per hash: bound how many run at once in one process.
 _HASHING = asyncio.Semaphore(4)

@@ -3,11 +3,12 @@
 Run from the repository root:  .venv/bin/python bench/notify.py [--notifications 2000] [--workers 2]
 
 Starts a Redis server, the web process and arq workers (as in production), a real SMTP
-server (aiosmtpd) and a Twilio stand-in on loopback; creates provider users with phones,
-then posts red packages at once so that the matches fan out into the requested number of
-notifications (half email, half SMS). Measures from each record's creation (queued) to its
+server (aiosmtpd), a Twilio stand-in and a Web Push service stand-in (which checks VAPID and
+decrypts every message, as a browser would) on loopback; creates provider users with phones
+and one push subscription each, then posts red packages at once so that the matches fan out
+into the requested number of notifications per channel (email, SMS and push). Measures from each record's creation (queued) to its
 send, and counts duplicates as messages received beyond one per notification (SMS: same
-number and body; email: same Message-ID) plus any extra raw copies.
+number and body; email: same Message-ID; push: same device and Topic).
 The last line printed is the machine-readable summary.
 """
 
@@ -29,13 +30,14 @@ import redis  # noqa: E402
 
 from tests.conftest import Api, login, package_body, provider_body  # noqa: E402
 from tests.notifier.conftest import bootstrap_admin, notify_env  # noqa: E402
+from tests.notifier.push_standin import PushStandIn  # noqa: E402
 from tests.notifier.standins import SmtpSink, TwilioStandIn  # noqa: E402
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, RedisServer, Service  # noqa: E402
 
 USERS_PER_PROVIDER = 5
 
 
-async def setup(service: Service, url: str, users: int) -> Api:
+async def setup(service: Service, url: str, users: int, push: PushStandIn) -> Api:
     await bootstrap_admin(service)
     admin = await login(service.url(), ADMIN_EMAIL, ADMIN_PASSWORD)
     await admin("POST", "/api/users", {"email": "broker@bench.test", "password": PASSWORD, "role": "broker"}, expect=201)
@@ -51,7 +53,12 @@ async def setup(service: Service, url: str, users: int) -> Api:
                                                           "role": "provider", "provider_id": provider["id"]}, expect=201)
                 made += 1
                 # Straight into Redis: signing in as each user only to set a phone would time argon2, not us.
-                r.hset(f"hb:user:{user['id']}", "preferences", json.dumps({"phone": f"+447700{made:06d}"}))
+                channels = {"red": ["ws", "email", "sms", "push"]}
+                r.hset(f"hb:user:{user['id']}", "preferences", json.dumps({"phone": f"+447700{made:06d}", "channels": channels}))
+                sub = push.device(f"d{made}").subscription()
+                r.hset(f"hb:push-subscription:psub_bench{made:05d}", mapping={
+                    "user_id": user["id"], "endpoint": sub["endpoint"], "p256dh": sub["keys"]["p256dh"], "auth": sub["keys"]["auth"]})
+                r.sadd(f"hb:user:{user['id']}:push-subscriptions", f"psub_bench{made:05d}")
     await admin.aclose()
     return broker
 
@@ -66,20 +73,20 @@ def records(url: str, package_ids: list[str]) -> list[dict[str, str]]:
 
 
 async def run(args: argparse.Namespace) -> str:
-    server, smtp, twilio = RedisServer(), SmtpSink().start(), TwilioStandIn().start()
+    server, smtp, twilio, push = RedisServer(), SmtpSink().start(), TwilioStandIn().start(), PushStandIn().start()
     url = server.url(0)
     service = Service(url, env=notify_env(smtp, twilio, DEADLINE_RED_S="3600"), workers=args.workers)
     try:
         service.start()
         users = args.users
-        packages = math.ceil(args.notifications / (2 * users))
-        print(f"setting up {users} provider users; {packages} red packages -> {packages * users * 2} notifications", flush=True)
-        broker = await setup(service, url, users)
+        packages = math.ceil(args.notifications / users)
+        print(f"setting up {users} provider users; {packages} red packages -> {packages * users * 3} notifications", flush=True)
+        broker = await setup(service, url, users, push)
         started = time.time()
         posted = await asyncio.gather(*[broker("POST", "/api/packages", package_body(urgency="red", specialisms=[]), expect=201)
                                         for _ in range(packages)])
         ids = [p["id"] for p in posted]
-        want = packages * users * 2
+        want = packages * users * 3
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline:
             notes = records(url, ids)
@@ -94,6 +101,7 @@ async def run(args: argparse.Namespace) -> str:
         service.stop()
         smtp.stop()
         twilio.stop()
+        push.stop()
         server.stop()
     sent = [n for n in notes if n.get("status") in ("sent", "delivered")]
     latencies = sorted((float(n["finished_at"]) - float(n["queued_at"])) * 1000 for n in sent)
@@ -102,21 +110,26 @@ async def run(args: argparse.Namespace) -> str:
     mails, texts = smtp.all(), twilio.all()
     email_span = max((m.at for m in mails), default=first) - first
     sms_span = max((s.at for s in texts), default=first) - first
+    pushes = push.all()
+    push_span = max((p.at for p in pushes), default=first) - first
+    push_keys = Counter((p.device, p.topic) for p in pushes)
     email_ids = Counter(m.message_id for m in mails)
     sms_keys = Counter((s.to, s.body) for s in texts)
-    duplicates = sum(c - 1 for c in email_ids.values()) + sum(c - 1 for c in sms_keys.values())
+    duplicates = sum(c - 1 for c in email_ids.values()) + sum(c - 1 for c in sms_keys.values()) + sum(c - 1 for c in push_keys.values())
     failed = sum(n.get("status") == "failed" for n in notes)
     print(f"records={len(notes)} sent={len(sent)} failed={failed} emails_received={len(mails)} sms_received={len(texts)} "
+          f"push_received={len(pushes)} push_rejected={len(push.rejected)} "
           f"p50_ms={latencies[len(latencies) // 2] if latencies else float('nan'):.0f}", flush=True)
     return (f"emails_per_s={len(email_ids) / email_span if email_span > 0 else 0:.1f} "
             f"sms_per_s={len(sms_keys) / sms_span if sms_span > 0 else 0:.1f} "
+            f"push_per_s={len(push_keys) / push_span if push_span > 0 else 0:.1f} "
             f"p99_enqueue_to_sent_ms={p99:.0f} duplicates={duplicates}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--notifications", type=int, default=2000)
-    parser.add_argument("--users", type=int, default=50, help="provider users (each gets email + SMS per package)")
+    parser.add_argument("--notifications", type=int, default=2000, help="per channel")
+    parser.add_argument("--users", type=int, default=50, help="provider users (each gets email + SMS + push per package)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=600)
     print(asyncio.run(run(parser.parse_args())), flush=True)

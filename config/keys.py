@@ -185,6 +185,20 @@ def fallback_job_id(package_id: str, provider_id: str) -> str:
     return f"sms-fallback:{package_id}:{provider_id}"
 
 
+# Web Push subscriptions (accounts/push.py)
+def push_subscription(subscription_id: str) -> str:
+    """hash: user_id, endpoint, p256dh, auth, created_at."""
+    return f"{PREFIX}push-subscription:{subscription_id}"
+
+
+def user_push_subscriptions(user_id: str) -> str:
+    """set of the user's subscription ids (one per device/browser)."""
+    return f"{PREFIX}user:{user_id}:push-subscriptions"
+
+
+VAPID_KEY_FILE = "vapid/private_key.pem"  # under DATA_DIR when VAPID_PRIVATE_KEY is unset
+
+
 # Reminders (matcher/reminders.py)
 def reminder_job_id(package_id: str, wave: int) -> str:
     return f"reminder:{package_id}:{wave}"

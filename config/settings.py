@@ -37,6 +37,15 @@ class Twilio:
 
 
 @dataclass(frozen=True)
+class Push:
+    """Web Push: the VAPID key (PEM or base64url raw; unset = generated once under DATA_DIR)
+    and the contact the push services see in its claims."""
+
+    vapid_private_key: str | None = field(default=None, repr=False)
+    subject: str = "mailto:brokerage@localhost"
+
+
+@dataclass(frozen=True)
 class Settings:
     redis_url: str | None
     data_dir: Path
@@ -52,6 +61,7 @@ class Settings:
     lockout_s: int = 900
     smtp: Smtp = field(default_factory=lambda: Smtp(None, 587, None, None, True, "brokerage@localhost"))
     twilio: Twilio = field(default_factory=lambda: Twilio(None, None, None, None))
+    push: Push = field(default_factory=Push)
     sms_fallback_s: int = 900
     reminder_at: float = 0.75
     public_url: str = "http://localhost:8000"
@@ -121,6 +131,10 @@ class Settings:
                 from_number=env.get("TWILIO_FROM") or None,
                 api_base=env.get("TWILIO_API_BASE") or None,
             ),
+            push=Push(
+                vapid_private_key=env.get("VAPID_PRIVATE_KEY") or None,
+                subject=_vapid_subject(env.get("VAPID_SUBJECT") or f"mailto:{env.get('MAIL_FROM') or 'brokerage@localhost'}"),
+            ),
             sms_fallback_s=read("SMS_FALLBACK_S", 900, _positive_int),
             reminder_at=read("REMINDER_AT", 0.75, _fraction),
             # Links in emails and SMS point at the port actually served unless told otherwise.
@@ -148,6 +162,12 @@ class Settings:
     def geo_cache_dir(self) -> Path:
         """Where the postcode index is cached (GEO_CACHE_DIR, else DATA_DIR/geo)."""
         return self.geo_cache or self.data_dir / "geo"
+
+
+def _vapid_subject(value: str) -> str:
+    if not value.startswith(("mailto:", "https://")):
+        raise ConfigError(f"VAPID_SUBJECT must start with mailto: or https:// (got {value!r})")
+    return value
 
 
 class _Reader:

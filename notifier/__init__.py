@@ -1,4 +1,4 @@
-"""Email and SMS notifications: planned from the event stream, delivered exactly once."""
+"""Email, SMS and Web Push notifications: planned from the event stream, delivered exactly once."""
 
 from notifier import jobs
 from notifier.consumer import ensure_group as ensure_consumer_group
@@ -7,8 +7,9 @@ from notifier.errors import NotifierError, PermanentError, TransientError
 from notifier.outbox import Outbox
 from notifier.receipts import Receipts
 from notifier.runtime import STATUS_PATH, Notifier
+from notifier.vapid import application_server_key
 
 __all__ = [
     "STATUS_PATH", "DevOutbox", "Notifier", "NotifierError", "Outbox", "PermanentError", "Receipts", "TransientError",
-    "ensure_consumer_group", "jobs",
+    "application_server_key", "ensure_consumer_group", "jobs",
 ]

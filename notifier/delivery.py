@@ -26,12 +26,13 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from accounts import AccountStore
+from accounts import AccountStore, PushSubscriptions
 from notifier import rules
 from notifier.errors import PermanentError, TransientError
 from notifier.mail import OutgoingEmail
 from notifier.model import FAILED, SENT, Notification
 from notifier.outbox import Outbox
+from notifier.push import SubscriptionGone
 from notifier.render import Renderer
 
 log = logging.getLogger("notifier.delivery")
@@ -39,6 +40,11 @@ log = logging.getLogger("notifier.delivery")
 
 class EmailSender(Protocol):
     async def send(self, mail_from: str, outgoing: OutgoingEmail) -> str: ...
+    async def close(self) -> None: ...
+
+
+class PushTransport(Protocol):
+    async def send(self, info: dict, payload: dict, topic: str, urgency: str) -> str: ...
     async def close(self) -> None: ...
 
 
@@ -73,7 +79,8 @@ class Outcome:
 
 class Deliverer:
     def __init__(self, outbox: Outbox, accounts: AccountStore, renderer: Renderer, email: EmailSender,
-                 sms: SmsSender, mail_from: str, status_callback: str | None, policy: RetryPolicy) -> None:
+                 sms: SmsSender, mail_from: str, status_callback: str | None, policy: RetryPolicy,
+                 push: PushTransport | None = None, subscriptions: PushSubscriptions | None = None) -> None:
         self.outbox = outbox
         self.accounts = accounts
         self.renderer = renderer
@@ -82,6 +89,8 @@ class Deliverer:
         self.mail_from = mail_from
         self.status_callback = status_callback
         self.policy = policy
+        self.push = push
+        self.subscriptions = subscriptions
 
     async def deliver(self, notification_id: str) -> Outcome:
         note = await self.outbox.get(notification_id)
@@ -119,6 +128,8 @@ class Deliverer:
         return Outcome("retry", retry_in_s=delay)
 
     async def _send(self, note: Notification, *, resend: bool) -> str:
+        if note.channel == "push":
+            return await self._push(note)
         user = await self.accounts.get(note.user_id)
         if user is None:
             raise PermanentError("the user no longer exists")
@@ -136,3 +147,16 @@ class Deliverer:
             return await self.sms.send(address, body, callback)
         content = self.renderer.email(note.event, note.context)
         return await self.email.send(self.mail_from, OutgoingEmail(note.id, address, content))
+
+    async def _push(self, note: Notification) -> str:
+        if self.push is None or self.subscriptions is None:
+            raise PermanentError("push is not configured in this process")
+        sub = await self.subscriptions.get(note.device)
+        if sub is None or sub.user_id != note.user_id:
+            raise PermanentError("the device's push subscription was removed")
+        payload = self.renderer.push(note.event, note.context, note.id)
+        try:
+            return await self.push.send(sub.info(), payload, topic=note.id, urgency=note.urgency)
+        except SubscriptionGone:
+            await self.subscriptions.gone(sub.id)
+            raise

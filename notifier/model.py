@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-CHANNELS = ("email", "sms")
+CHANNELS = ("email", "sms", "push")
 QUEUED, SENDING, SENT, DELIVERED, FAILED = "queued", "sending", "sent", "delivered", "failed"
 TERMINAL = (DELIVERED, FAILED)
 # How far along each status is: receipts only ever move a record forward.
@@ -28,6 +28,7 @@ class Notification:
     package_id: str
     event: str
     channel: str
+    device: str = ""  # push: the subscription (one record per device, so one dead phone fails alone)
     key_event: str = ""  # the event part of the idempotency key when it differs (reminders: per wave)
     status: str = QUEUED
     attempts: int = 0
@@ -45,6 +46,11 @@ class Notification:
     # What the message says (district, deadline, reason...), fixed when the record is made so
     # every attempt sends the same text.
     context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def channel_key(self) -> str:
+        """The channel part of the idempotency key: per device for push."""
+        return f"{self.channel}:{self.device}" if self.device else self.channel
 
     def to_hash(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -73,7 +79,7 @@ class Notification:
     def public(self) -> dict[str, Any]:
         return {
             "id": self.id, "user_id": self.user_id, "package_id": self.package_id, "channel": self.channel,
-            "event": self.event, "status": self.status, "attempts": self.attempts,
+            "device": self.device or None, "event": self.event, "status": self.status, "attempts": self.attempts,
             "provider_message_id": self.provider_message_id or None, "created_at": self.created_at,
             "updated_at": self.updated_at, "error": self.error or None,
         }

@@ -70,7 +70,7 @@ class Outbox:
         """Write the record unless (user, package, event, channel) already has one."""
         flat: list[str] = [part for pair in note.to_hash().items() for part in pair]
         created = await self._create(
-            keys=[keys.notification_claim(note.user_id, note.package_id, note.key_event or note.event, note.channel),
+            keys=[keys.notification_claim(note.user_id, note.package_id, note.key_event or note.event, note.channel_key),
                   keys.notification(note.id), keys.package_notifications(note.package_id), keys.NOTIFY_PENDING],
             args=[note.id, keys.NOTIFICATION_TTL_S, json.dumps(flat), time.time(), finish_by],
         )

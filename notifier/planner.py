@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
-from accounts import AccountStore, User
+from accounts import AccountStore, PushSubscriptions, User
 from core import Event, iso
 from matcher import Package, PackageStore
 from notifier import rules
@@ -28,13 +28,14 @@ ArmFallback = Callable[[str, str], Awaitable[None]]
 
 class Planner:
     def __init__(self, accounts: AccountStore, packages: PackageStore, outbox: Outbox, enqueue: Enqueue,
-                 arm_fallback: ArmFallback, grace_s: float) -> None:
+                 arm_fallback: ArmFallback, grace_s: float, subscriptions: PushSubscriptions | None = None) -> None:
         self.accounts = accounts
         self.packages = packages
         self.outbox = outbox
         self.enqueue = enqueue
         self.arm_fallback = arm_fallback
         self.grace_s = grace_s
+        self.subscriptions = subscriptions
 
     async def handle(self, events: list[Event]) -> int:
         """Plan a batch of events; returns how many notifications were queued."""
@@ -45,6 +46,7 @@ class Planner:
         # Once per batch: a burst of matches shares one read of each team.
         team = await self.teams({p for e in wanted for p in e.audience})
         brokers = await self.accounts.users_with_role("broker") if any(e.type in rules.BROKER_EVENTS for e in wanted) else []
+        devices = await self.devices([u for users in team.values() for u in users] + list(brokers))
         # One read of every package the batch names.
         packages = await self.packages.load_many(list(dict.fromkeys(e.package_id or "" for e in wanted)))
         queued = 0
@@ -56,12 +58,12 @@ class Planner:
             now = datetime.now(timezone.utc)
             if event.type in rules.BROKER_EVENTS:
                 for user in brokers:
-                    for note in plan_for_user(event, package, user, now):
+                    for note in plan_for_user(event, package, user, now, devices=devices.get(user.id, [])):
                         queued += await self.submit(note)
                 continue
             for provider_id in event.audience:
                 for user in team.get(provider_id, []):
-                    for note in plan_for_user(event, package, user, now):
+                    for note in plan_for_user(event, package, user, now, devices=devices.get(user.id, [])):
                         queued += await self.submit(note)
                 if event.type == "package.matched" and package.urgency in rules.FALLBACK_URGENCIES:
                     await self.arm_fallback(pid, provider_id)
@@ -74,6 +76,13 @@ class Planner:
         # while the job exists, and a finished record is never sent again anyway.
         await self.enqueue(note.id, note.not_before)
         return int(created)
+
+    async def devices(self, users: list[User]) -> dict[str, list[str]]:
+        """Each user's push subscriptions, one round trip for the batch."""
+        if self.subscriptions is None:
+            return {}
+        wanting = [u.id for u in dict((u.id, u) for u in users).values() if "push" in _all_channels(u)]
+        return await self.subscriptions.ids_of(wanting)
 
     async def teams(self, provider_ids: set[str]) -> dict[str, list[User]]:
         return {pid: await self.accounts.users_of_provider(pid) for pid in provider_ids}
@@ -89,8 +98,12 @@ def context_of(event: Event, package: Package) -> dict[str, Any]:
     }
 
 
+def _all_channels(user: User) -> set[str]:
+    return {c for urgency in ("red", "amber", "green") for c in rules.channels_for(user.preferences, urgency)}
+
+
 def plan_for_user(event: Event, package: Package, user: User, now: datetime, *,
-                  channels: list[str] | None = None) -> list[Notification]:
+                  channels: list[str] | None = None, devices: list[str] | None = None) -> list[Notification]:
     chosen = rules.channels_for(user.preferences, package.urgency) if channels is None else channels
     held = rules.hold_until(user.preferences, package.urgency, now)
     key_event = event.type
@@ -100,10 +113,13 @@ def plan_for_user(event: Event, package: Package, user: User, now: datetime, *,
     for channel in chosen:
         if not rules.address_for(user.preferences, user.email, channel):
             continue
-        out.append(Notification(
-            id=notification_id(user.id, package.id, key_event, channel), user_id=user.id, package_id=package.id,
-            event=event.type, key_event=key_event, channel=channel, event_id=event.id, urgency=package.urgency,
-            created_at=iso(now.timestamp()), updated_at=iso(now.timestamp()), queued_at=time.time(),
-            not_before=held.timestamp() if held else 0.0, context=context_of(event, package),
-        ))
+        # Push goes to each device on its own record; the other channels have one address.
+        for device in (devices or []) if channel == "push" else [""]:
+            channel_key = f"{channel}:{device}" if device else channel
+            out.append(Notification(
+                id=notification_id(user.id, package.id, key_event, channel_key), user_id=user.id, package_id=package.id,
+                event=event.type, key_event=key_event, channel=channel, device=device, event_id=event.id,
+                urgency=package.urgency, created_at=iso(now.timestamp()), updated_at=iso(now.timestamp()),
+                queued_at=time.time(), not_before=held.timestamp() if held else 0.0, context=context_of(event, package),
+            ))
     return out

@@ -120,3 +120,17 @@ class Renderer:
             parts.pop()  # the link matters most; drop detail first
             text = " ".join(parts + [link])
         return text
+
+    def push(self, event: str, ctx: dict[str, Any], notification_id: str) -> dict[str, Any]:
+        """The push payload: what a socket event may show (district/sector, hours, urgency,
+        deadline) and where a tap goes; `tag` lets the device replace rather than repeat."""
+        urgency = ctx.get("urgency", "green")
+        body = urgency_words(urgency, self.windows_s.get(urgency, 0)) + "."
+        if ctx.get("deadline") and event in ("package.matched", "deadline.reminder"):
+            body += f" Respond by {uk_time(ctx['deadline'], short=True)}."
+        for_broker = bool(ctx.get("for_broker"))
+        path = f"/{'broker' if for_broker else 'provider'}/packages/{ctx['package_id']}"
+        return {
+            "id": notification_id, "tag": notification_id, "event": event, "package_id": ctx["package_id"],
+            "urgency": urgency, "title": self._headline(event, ctx), "body": body, "url": path,
+        }

@@ -16,7 +16,7 @@ BROKER_EVENTS = ("package.unplaced", "package.awaiting_award")
 FALLBACK_URGENCIES = ("amber",)
 # Urgencies that quiet hours never hold back.
 ALWAYS_NOW = ("red",)
-SENDABLE = ("email", "sms")
+SENDABLE = ("email", "sms", "push")
 
 
 def channels_for(preferences: dict[str, Any], urgency: str) -> list[str]:
@@ -26,6 +26,9 @@ def channels_for(preferences: dict[str, Any], urgency: str) -> list[str]:
 
 
 def address_for(preferences: dict[str, Any], account_email: str, channel: str) -> str | None:
+    """Where the channel reaches the user (push: per device, see the planner)."""
+    if channel == "push":
+        return "push"
     prefs = effective_preferences(preferences)
     if channel == "sms":
         return prefs.get("phone") or None

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
-from accounts import AccountStore
+from accounts import AccountStore, PushSubscriptions
 from config import Settings, is_outage, keys, outage
 from core import EventLog
 from matcher import PackageStore
@@ -31,8 +31,10 @@ from notifier.mail import SmtpSender
 from notifier.model import TERMINAL
 from notifier.outbox import Outbox
 from notifier.planner import Planner
+from notifier.push import PushSender
 from notifier.render import Renderer
 from notifier.sms import TwilioSender
+from notifier.vapid import vapid_key
 
 log = logging.getLogger("notifier.runtime")
 DELIVER_JOB = "deliver_notification"
@@ -69,8 +71,10 @@ class Notifier:
         dev = DevOutbox(redis)
         renderer = Renderer(settings.public_url, settings.deadline_s)
         callback = settings.public_url + STATUS_PATH if settings.twilio.account_sid else None
+        subscriptions = PushSubscriptions(redis)
         deliverer = Deliverer(outbox, accounts, renderer, email_sender(settings, dev), sms_sender(settings, dev),
-                              settings.smtp.mail_from, callback, policy)
+                              settings.smtp.mail_from, callback, policy,
+                              push=PushSender(vapid_key(settings), settings.push.subject), subscriptions=subscriptions)
 
         async def enqueue(notification_id: str, not_before: float) -> None:
             defer = datetime.fromtimestamp(not_before, timezone.utc) if not_before > time.time() else None
@@ -80,7 +84,7 @@ class Notifier:
             await arq.enqueue_job(FALLBACK_JOB, package_id, provider_id, _job_id=keys.fallback_job_id(package_id, provider_id),
                                   _defer_by=settings.sms_fallback_s)
 
-        planner = Planner(accounts, packages, outbox, enqueue, arm_fallback, policy.grace_s)
+        planner = Planner(accounts, packages, outbox, enqueue, arm_fallback, policy.grace_s, subscriptions)
         name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         return cls(settings=settings, arq=arq, outbox=outbox, deliverer=deliverer, planner=planner,
                    fallback=FallbackCheck(packages, planner), consumer=EventConsumer(redis, planner, name),
@@ -97,6 +101,8 @@ class Notifier:
         self.tasks.clear()
         await self.deliverer.email.close()
         await self.deliverer.sms.close()
+        if self.deliverer.push is not None:
+            await self.deliverer.push.close()
 
     async def _sweep_forever(self) -> None:
         while True:

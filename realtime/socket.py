@@ -4,26 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from accounts import AccountStore, User, token_hash
-from core import EventLog, is_id
+from core import EventLog, is_id, iso
 from matcher import PackageStore
 from realtime.hub import CLOSE_REVOKED, Hub, stream_id
 from realtime.replay import BAD_AFTER, parse_event_id, replay
 
 CLOSE_TIMEOUT_S = 5.0
 CLOSE_POLICY = 1008
+# Heartbeats are opt-in (`?heartbeat=1`, as the pages ask): a client that knows the contract's
+# message shape alone never sees a message without an event id.
+HEARTBEAT_S = 3.0
 
 
 class Feed:
     """One socket's session. It remembers the id of the last event sent, so replay and the
     live tail (subscribed before replay starts) never overlap or leave a gap."""
 
-    __slots__ = ("websocket", "user", "hub", "events", "packages", "subscriber", "last_sent", "lock")
+    __slots__ = ("websocket", "user", "hub", "events", "packages", "subscriber", "last_sent", "lock", "heartbeat_s", "position")
 
     def __init__(self, websocket: WebSocket, user: User, token: str, hub: Hub, events: EventLog, packages: PackageStore) -> None:
         self.websocket = websocket
@@ -34,6 +38,12 @@ class Feed:
         self.subscriber = hub.subscriber(user.id, user.is_broker, user.provider_id, token_hash(token))
         self.last_sent = (0, 0)
         self.lock = asyncio.Lock()
+        self.heartbeat_s: float | None = None
+        self.position = ""
+
+    async def heartbeat(self) -> None:
+        async with self.lock:
+            await self.websocket.send_text(json.dumps({"type": "heartbeat", "at": iso(time.time())}))
 
     async def send(self, event_id: str, text: str) -> None:
         position = stream_id(event_id)
@@ -65,7 +75,16 @@ class Feed:
             if not subscriber.pending:
                 if subscriber.stopped:
                     return
-                await subscriber.wait()
+                if self.heartbeat_s is None:
+                    await subscriber.wait()
+                    continue
+                try:
+                    # Silence for this long means a heartbeat: the page can tell a quiet feed
+                    # from a dead connection (a lost network often closes nothing).
+                    await asyncio.wait_for(subscriber.wait(), self.heartbeat_s)
+                except asyncio.TimeoutError:
+                    if not receiver.done():
+                        await self.heartbeat()
                 continue
             if subscriber.stopped and not draining:
                 draining = True
@@ -98,6 +117,9 @@ class Feed:
     async def run(self, accounts: AccountStore, after: str | None) -> None:
         if after:
             await self.replay(after)
+        if self.heartbeat_s is not None:
+            # Tells the page the replay is over (it counts what arrived while it was away).
+            await self.websocket.send_text(json.dumps({"type": "caught_up", "at": iso(time.time()), "data": {"after": after, "last_id": self.position}}))
         # Two tasks per socket: this one pumps, a second one reads what the client sends.
         receiver = asyncio.create_task(self.receive(accounts))
         receiver.add_done_callback(lambda _: self.subscriber.wake())
@@ -149,7 +171,13 @@ async def endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_REVOKED, reason="sign in first")
         return
     hub: Hub = state.hub
+    # Read before subscribing: every event after it is either queued for this socket or replayed
+    # on a resume from it, so a page that has seen no event yet can still resume without a gap.
+    position = await state.brokerage.events.last_id() if websocket.query_params.get("heartbeat") == "1" else None
     feed = Feed(websocket, user, token, hub, state.brokerage.events, state.brokerage.packages)
+    if position is not None:
+        feed.heartbeat_s = HEARTBEAT_S
+        feed.position = position
     try:
         await feed.run(accounts, websocket.query_params.get("after"))
     except WebSocketDisconnect:

@@ -13,7 +13,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
 import geo
-from accounts import AccountStore
+from accounts import AccountStore, PushSubscriptions
 from config import Settings, redis_target
 from core import AuditTrail, EventLog
 from matcher import (
@@ -48,6 +48,7 @@ class Brokerage:
     availability: AvailabilityDesk
     round_map: RoundMap
     audit: AuditTrail
+    subscriptions: PushSubscriptions
 
     @classmethod
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
@@ -75,6 +76,7 @@ class Brokerage:
             availability=AvailabilityDesk(slots, packages),
             round_map=RoundMap(packages, providers, rounds),
             audit=AuditTrail(redis),
+            subscriptions=PushSubscriptions(redis),
         )
 
     async def close(self) -> None:

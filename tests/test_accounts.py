@@ -136,7 +136,7 @@ async def test_preferences(world: World) -> None:
     assert updated["preferences"]["channels"]["red"] == ["ws", "sms", "email"]
     me = await user("GET", "/api/me", expect=200)
     assert me["preferences"]["quiet_hours"]["start"] == "22:00"
-    for bad in [{"phone": "07700 900123"}, {"channels": {"red": ["pigeon"]}}, {"channels": {"purple": ["ws"]}},
+    for bad in [{"phone": "07700 9001"}, {"channels": {"red": ["pigeon"]}}, {"channels": {"purple": ["ws"]}},
                 {"quiet_hours": {"start": "25:00", "end": "07:00"}}, {"quiet_hours": {"start": "22:00", "end": "07:00", "tz": "Mars/Base"}}]:
         response = await user.raw("PUT", "/api/me/preferences", json=bad)
         assert response.status_code == 422, bad

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts import AccountDeactivated, AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
+from accounts import (
+    AccountDeactivated,
+    AccountError,
+    AccountLocked,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidSubscription,
+    TooManyDevices,
+    UnknownUser,
+)
 from matcher import BrokerageError, Conflict, Forbidden, Invalid, NotFound
 
 
@@ -39,6 +48,8 @@ STATUSES: dict[type[Exception], int] = {
     EmailTaken: 409,
     AccountLocked: 423,
     AccountDeactivated: 403,
+    InvalidSubscription: 422,
+    TooManyDevices: 409,
 }
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (BrokerageError, AccountError)
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator
 
-from accounts import CHANNELS, ROLES
+from accounts import CHANNELS, ROLES, normalise_phone
 from config import MAX_PASSWORD, MIN_PASSWORD
 from core import parse_moment
 from matcher import PACKAGE_STATUSES, URGENCIES, Email, Id, Input, OptionalReason, Phone, Query, no_controls
@@ -59,10 +59,25 @@ class QuietHours(Input):
     tz: TimeZone = "Europe/London"
 
 
+PHONE_HELP = "Enter a UK mobile number like 07700 900123 or +44 7700 900123, or an international number starting with +"
+
+
+def _phone(value: object) -> object:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or normalise_phone(value) is None:
+        raise ValueError(PHONE_HELP)
+    return normalise_phone(value)
+
+
+# UK numbers as people type them (07700 900123, +44 7700 900123, ...), stored as E.164.
+UkPhone = Annotated[str, BeforeValidator(_phone), Field(examples=["07700 900123", "+447700900123"])]
+
+
 class PreferencesInput(Input):
     """Only the fields sent change; `null` clears phone, email or quiet hours."""
 
-    phone: Phone | None = None
+    phone: UkPhone | None = None
     email: Email | None = None
     channels: Channels = None  # type: ignore[assignment]
     quiet_hours: QuietHours | None = None

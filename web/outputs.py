@@ -212,6 +212,7 @@ class NotificationOut(Out):
     status: Literal["queued", "sending", "sent", "delivered", "failed"]
     attempts: int
     provider_message_id: str | None
+    device: str | None = None  # push: the subscription the message went to
 
 
 class Summary(Out):

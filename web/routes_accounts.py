@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from accounts import effective_preferences
 from matcher import Invalid
 from web import api, audit
 from web.api import ADMIN, ANYONE, PUBLIC, Call
@@ -58,8 +59,24 @@ async def me(call: Call) -> Response:
 
 async def preferences(call: Call) -> Response:
     given: PreferencesInput = call.body
-    updated = await brokerage(call.request).accounts.set_preferences(call.me, given.changes())
+    changes = given.changes()
+    _texts_need_phone(changes, effective_preferences({**call.me.preferences, **changes}))
+    updated = await brokerage(call.request).accounts.set_preferences(call.me, changes)
     return ok(updated.with_preferences())
+
+
+
+def _texts_need_phone(changes: dict, prefs: dict) -> None:
+    """Text messages ticked with no number to send them to would fail silently: say so.
+    Only when this request ticks them or removes the number (the default red channels
+    include SMS for users who have never saved a phone)."""
+    if prefs["phone"] or not ("channels" in changes or "phone" in changes):
+        return
+    texted = [u for u in ("red", "amber", "green") if "sms" in prefs["channels"].get(u, [])]
+    asked = [u for u in texted if "sms" in ((changes.get("channels") or {}).get(u) or [])]
+    if asked or ("phone" in changes and texted):
+        message = "Text messages need a mobile number: add one, or untick text message for " + ", ".join(texted)
+        raise Invalid({"phone": message, "channels": message})
 
 
 T = "accounts"

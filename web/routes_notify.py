@@ -25,7 +25,7 @@ async def list_notifications(call: Call) -> Response:
     package_id = call.query.package_id
     await brokerage(call.request).packages.load(package_id)  # 404 for an unknown package
     notes = await _outbox(call.request).for_package(package_id)
-    return ok([{k: n.public()[k] for k in ("id", "user_id", "channel", "event", "status", "attempts", "provider_message_id")}
+    return ok([{k: n.public()[k] for k in ("id", "user_id", "channel", "event", "status", "attempts", "provider_message_id", "device")}
                for n in notes])
 
 

@@ -125,7 +125,7 @@ async def test_preferences_saved_and_phone_error_beside_field(world: World, brow
     page = await browsing.signed_in(ALPHA, PASSWORD)
     await page.goto("/provider/preferences")
     await expect(page.locator("#red-ws")).to_be_checked()
-    await page.get_by_label("Mobile number for text messages").fill("07700 900123")
+    await page.get_by_label("Mobile number for text messages").fill("07700 9001")
     await page.get_by_role("button", name="Save settings").click()
     await page.locator('[data-field="phone"] .govuk-error-message').wait_for()
     await page.get_by_label("Mobile number for text messages").fill("+447700900123")

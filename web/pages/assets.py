@@ -50,7 +50,26 @@ async def govuk_stylesheet(request: Request) -> Response:
     return Response(body, media_type="text/css")
 
 
+async def service_worker(request: Request) -> Response:
+    # From the root, so the worker's scope is the whole site; never cached, so an update
+    # reaches browsers on their next visit.
+    return Response((OWN / "sw.js").read_bytes(), media_type="text/javascript",
+                    headers={"cache-control": "no-cache", "service-worker-allowed": "/"})
+
+
+async def manifest(request: Request) -> Response:
+    return Response((OWN / "manifest.webmanifest").read_bytes(), media_type="application/manifest+json")
+
+
+async def favicon(request: Request) -> Response:
+    return Response((OWN / "icons" / "icon-32.png").read_bytes(), media_type="image/png",
+                    headers={"cache-control": "public, max-age=86400"})
+
+
 routes = [
+    Route("/sw.js", service_worker, methods=["GET"]),
+    Route("/manifest.webmanifest", manifest, methods=["GET"]),
+    Route("/favicon.ico", favicon, methods=["GET"]),
     Route("/static/govuk/govuk-frontend.min.css", govuk_stylesheet, methods=["GET"]),
     Mount("/static/govuk", app=StaticFiles(directory=GOVUK, check_dir=False), name="govuk"),
     Mount("/static/leaflet", app=StaticFiles(directory=LEAFLET, check_dir=False), name="leaflet"),

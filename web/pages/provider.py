@@ -7,12 +7,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from web.http import reader
+from web.pages.board_cards import card
 from web.pages.labels import enumerations
 from web.pages.render import guarded, page, page_user
 
 
+BOARD_LIMIT = 200
+
+
 async def board(request: Request) -> Response:
-    return page(request, "provider_board.html", await page_user(request, "provider"))
+    # Rendered on the server: the packages show on a slow line before any script has run,
+    # and without JavaScript at all; provider-board.js then keeps them live.
+    user = await page_user(request, "provider")
+    live = await request.state.brokerage.packages.list(reader(user), status="live", urgency=None, area=None, limit=BOARD_LIMIT)
+    return page(request, "provider_board.html", user, cards=[card(p) for p in live])
 
 
 async def package(request: Request) -> Response:

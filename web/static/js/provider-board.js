@@ -102,7 +102,10 @@ function apply(msg) {
 }
 
 async function load() {
+  // Offline (the app opened from its cache): keep the board as the server last rendered it.
+  if (navigator.onLine === false) { window.addEventListener("online", load, { once: true }); return; }
   const result = await api("GET", "/api/packages?status=live");
+  if (!result.ok && result.status === 0) { window.addEventListener("online", load, { once: true }); return; }
   if (!result.ok) { document.getElementById("board-empty").hidden = false; document.getElementById("board-empty").textContent = result.error.message; return; }
   packages.clear();
   for (const p of result.data) packages.set(p.id, p);
