@@ -28,6 +28,10 @@ class AccountLocked(AccountError):
     code = "account_locked"
 
 
+class AccountDeactivated(AccountError):
+    code = "account_deactivated"
+
+
 class InvalidSubscription(AccountError):
     code = "invalid"
 

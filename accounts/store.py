@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from redis.asyncio import Redis
 
 from config import Settings, keys
-from accounts.errors import AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
+from accounts.errors import AccountDeactivated, AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
 from core import iso, new_id
 
 ROLES = ("admin", "broker", "provider")
@@ -37,6 +37,7 @@ class User:
     provider_id: str | None
     created_at: str
     preferences: dict[str, Any] = field(default_factory=dict)
+    active: bool = True
 
     @property
     def is_broker(self) -> bool:
@@ -44,6 +45,10 @@ class User:
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "email": self.email, "role": self.role, "provider_id": self.provider_id}
+
+    def listed(self) -> dict[str, Any]:
+        """What an administrator sees of a user in the back office."""
+        return {**self.public(), "created_at": self.created_at, "active": self.active}
 
     def with_preferences(self) -> dict[str, Any]:
         return {**self.public(), "created_at": self.created_at, "preferences": effective_preferences(self.preferences)}
@@ -140,6 +145,9 @@ class AccountStore:
             await self._count_failure(user.id)
             raise _invalid_credentials()
         await self.redis.delete(keys.login_failures(user.id))
+        if not user.active:
+            # Said only to someone who knows the password: no hint to anyone guessing.
+            raise _deactivated()
         return await self._open_session(user.id), user
 
     async def _count_failure(self, user_id: str) -> None:
@@ -164,7 +172,9 @@ class AccountStore:
 
     async def authenticate(self, token: str) -> User | None:
         user_id = await self.redis.get(keys.session(token_hash(token)))
-        return await self.get(user_id) if user_id else None
+        user = await self.get(user_id) if user_id else None
+        # A deactivated user's sessions are deleted; this also refuses any that raced it.
+        return user if user is not None and user.active else None
 
     async def logout(self, token: str) -> None:
         digest = token_hash(token)
@@ -179,6 +189,48 @@ class AccountStore:
             raise UnknownUser("No such user.")
         await self.redis.delete(keys.login_lock(user_id), keys.login_failures(user_id))
 
+    async def is_locked(self, user_id: str) -> bool:
+        return bool(await self.redis.exists(keys.login_lock(user_id)))
+
+    async def list(self, *, q: str | None = None, role: str | None = None, provider_id: str | None = None) -> list[User]:
+        """Every user (newest first) whose email contains `q`, of `role` and `provider_id`."""
+        ids = await self.redis.zrevrange(keys.USERS, 0, -1)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for user_id in ids:
+                pipe.hgetall(keys.user(user_id))
+            raws = await pipe.execute()
+        users = [_user(raw) for raw in raws if raw]
+        return [u for u in users if (not q or q.lower() in u.email) and (not role or u.role == role)
+                and (not provider_id or u.provider_id == provider_id)]
+
+    async def locked_among(self, user_ids: list[str]) -> set[str]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.exists(keys.login_lock(user_id))
+            found = await pipe.execute()
+        return {u for u, locked in zip(user_ids, found, strict=True) if locked}
+
+    async def set_active(self, user_id: str, active: bool) -> tuple[User, User]:
+        """Deactivate (every session ends, on every process, sockets included) or reactivate;
+        returns the user before and after."""
+        before = await self.get(user_id)
+        if before is None:
+            raise UnknownUser("No such user.")
+        await self.redis.hset(keys.user(user_id), "active", "1" if active else "0")
+        if not active:
+            digests = list(await self.redis.smembers(keys.user_sessions(user_id)))
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for digest in digests:
+                    pipe.delete(keys.session(digest))
+                pipe.delete(keys.user_sessions(user_id))
+                await pipe.execute()
+            for digest in digests:
+                # Every web process closes the sockets opened with these tokens.
+                await self.redis.publish(keys.REVOKED_SESSIONS, digest)
+        after = await self.get(user_id)
+        assert after is not None
+        return before, after
+
     async def set_preferences(self, user: User, changes: dict[str, Any]) -> User:
         merged = {**user.preferences, **changes}
         await self.redis.hset(keys.user(user.id), "preferences", json.dumps(merged))
@@ -190,11 +242,16 @@ def _user(raw: dict[str, str]) -> User:
     return User(
         id=raw["id"], email=raw["email"], role=raw["role"], provider_id=raw.get("provider_id") or None,
         created_at=raw.get("created_at", ""), preferences=json.loads(raw.get("preferences") or "{}"),
+        active=raw.get("active", "1") != "0",
     )
 
 
 def _invalid_credentials() -> AccountError:
     return InvalidCredentials("The email or password is not right.")
+
+
+def _deactivated() -> AccountError:
+    return AccountDeactivated("This account has been deactivated. Ask your administrator if you need it again.")
 
 
 def _locked() -> AccountError:

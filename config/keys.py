@@ -207,3 +207,8 @@ def reminder_job_id(package_id: str, wave: int, extension: int = 0) -> str:
 
 def reminder_done(package_id: str, wave: int, extension: int = 0) -> str:
     return f"{PREFIX}package:{package_id}:reminded:{wave}" + (f":x{extension}" if extension else "")
+
+
+# -- the administrative audit trail (back office) ------------------------------------------
+AUDIT = PREFIX + "audit"  # stream: every administrative change (who, when, what, before/after)
+AUDIT_MAX = 200_000  # approximate cap: years of a council's administrative changes

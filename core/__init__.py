@@ -1,8 +1,9 @@
 """The leaf every domain package stands on: record ids, time as the contract writes it, and
 the event log (every state change is one entry in a Redis Stream)."""
 
+from core.audit import AuditEntry, AuditFilter, AuditTrail, audit_csv
 from core.events import SYSTEM, Event, EventLog
 from core.ids import ID_PATTERN, is_id, new_id
 from core.time import iso, parse_iso, parse_moment
 
-__all__ = ["ID_PATTERN", "SYSTEM", "Event", "EventLog", "is_id", "iso", "new_id", "parse_iso", "parse_moment"]
+__all__ = ["ID_PATTERN", "AuditEntry", "AuditFilter", "AuditTrail", "SYSTEM", "audit_csv", "Event", "EventLog", "is_id", "iso", "new_id", "parse_iso", "parse_moment"]

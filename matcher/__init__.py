@@ -10,9 +10,10 @@ from matcher.availability import AvailabilityStore, parse_district
 from matcher.availability_match import AvailabilityDesk, ordered_matches
 from matcher.deadlines import DeadlineKeeper, TooEarly, schedule_window
 from matcher.errors import BrokerageError, Conflict, Forbidden, Invalid, NotFound
-from matcher.fields import Email, Id, Input, Phone, Query, field_errors, no_controls
+from matcher.fields import Email, Id, Input, OptionalReason, Phone, Query, field_errors, no_controls
 from matcher.inputs import (
     AreaInput,
+    AreaPatch,
     AvailabilityInput,
     AwardInput,
     OfferInput,
@@ -48,7 +49,7 @@ from matcher.views import broker_view
 
 __all__ = [
     # typed inputs (parsed by web, taken by the stores) and their building blocks
-    "AreaInput", "AvailabilityInput", "AwardInput", "Email", "Id", "Input", "OfferInput", "PackageInput", "Phone",
+    "AreaInput", "AreaPatch", "AvailabilityInput", "AwardInput", "Email", "Id", "Input", "OfferInput", "OptionalReason", "PackageInput", "Phone",
     "ProviderInput", "ProviderPatch", "Query", "ReasonInput", "field_errors", "no_controls",
     "Area", "AreaStore", "AvailabilityDesk", "AvailabilityStore", "BANDS", "BrokerageError",
     "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "Forbidden", "Invalid",

@@ -14,7 +14,7 @@ from core import iso, new_id
 from matcher.errors import Conflict, Invalid, NotFound
 from matcher.model import Area
 from matcher.tx import transact
-from matcher.inputs import AreaInput
+from matcher.inputs import AreaInput, AreaPatch
 
 
 class AreaStore:
@@ -43,6 +43,31 @@ class AreaStore:
             return area
 
         return await transact(self.redis, watched, write)
+
+    async def update(self, area_id: str, patch: AreaPatch) -> tuple[Area, Area]:
+        """New districts for an area (its name stays: providers' tiers are keyed by it);
+        returns the area before and after."""
+        districts = normalise_districts("districts", patch.districts, self.postcodes)
+
+        async def write(pipe: Pipeline) -> tuple[Area, Area]:
+            raw = await pipe.get(keys.area(area_id))
+            if raw is None:
+                raise NotFound("No such area.")
+            before = Area.from_dict(json.loads(raw))
+            owners = await pipe.hmget(keys.DISTRICT_AREA, districts)
+            taken = [d for d, owner in zip(districts, owners) if owner and owner != area_id]
+            if taken:
+                raise Invalid({"districts": f"{taken[0]} already belongs to another area"})
+            after = Area.from_dict({**before.to_dict(), "districts": districts})
+            dropped = [d for d in before.districts if d not in districts]
+            pipe.multi()
+            pipe.set(keys.area(area_id), json.dumps(after.to_dict()))
+            if dropped:
+                pipe.hdel(keys.DISTRICT_AREA, *dropped)
+            pipe.hset(keys.DISTRICT_AREA, mapping={d: area_id for d in districts})
+            return before, after
+
+        return await transact(self.redis, [keys.area(area_id), keys.DISTRICT_AREA], write)
 
     async def get(self, area_id: str) -> Area:
         raw = await self.redis.get(keys.area(area_id))

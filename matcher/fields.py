@@ -97,6 +97,7 @@ def text_or_null(value: Any) -> Any:
 
 
 OptionalText = Annotated[Text | None, BeforeValidator(text_or_null)]
+OptionalReason = Annotated[Reason | None, BeforeValidator(text_or_null)]
 
 
 # -- errors as field names ------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator
 
 from matcher.fields import (
-    Carers, Day, Email, Id, Input, Line, Moment, OptionalText, Phone, Reason, no_controls, text_or_null,
+    Carers, Day, Email, Id, Input, Line, Moment, OptionalReason, OptionalText, Phone, Reason, no_controls, text_or_null,
 )
 from matcher.model import (
     BANDS, CLIENT_GROUPS, CQC_RATINGS, DAYS, PROVIDER_STATUSES, SERVICE_TYPES, SPECIALISMS, TIERS, URGENCIES,
@@ -84,6 +84,9 @@ class PackageInput(Input):
     summary: OptionalText = None
     shareable_summary: OptionalText = None
     reference: Reference = None
+    # The service user's choice or history rules these providers out: never matched, shown to brokers only.
+    excluded_providers: unique(Id, max_length=500) = []  # type: ignore[valid-type]
+    excluded_reason: OptionalReason = None
 
     @field_validator("visits")
     @classmethod
@@ -125,6 +128,16 @@ class OfferInput(Input):
 class AreaInput(Input):
     name: AreaName
     districts: unique(District, min_length=1, max_length=5000)  # type: ignore[valid-type]
+    reason: OptionalReason = None  # for the audit trail, not kept on the area
+
+
+class AreaPatch(Input):
+    """`PATCH /api/areas/{id}`: new districts (the name stays: providers' tiers are keyed by it)."""
+
+    model_config = {**Input.model_config, "extra": "forbid"}
+
+    districts: unique(District, min_length=1, max_length=5000)  # type: ignore[valid-type]
+    reason: OptionalReason = None
 
 
 Position = Annotated[list[float], Field(min_length=2, max_length=3, description="[longitude, latitude] in WGS84")]
@@ -183,6 +196,8 @@ class ProviderInput(Input):
     tiers: Tiers = {}
     email: Email
     phone: Phone | None = None
+    status: ProviderStatus = "active"
+    reason: OptionalReason = None  # for the audit trail, not kept on the provider
 
 
 class ProviderPatch(Input):
@@ -202,10 +217,12 @@ class ProviderPatch(Input):
     email: Email = None  # type: ignore[assignment]
     phone: Phone | None = None
     status: ProviderStatus = None  # type: ignore[assignment]
+    # Carried by the change into the audit trail, never kept on the provider.
+    reason: OptionalReason = None
 
     def changes(self) -> dict[str, Any]:
-        """Only the fields the client sent."""
-        return {name: getattr(self, name) for name in self.model_fields_set}
+        """Only the provider's fields the client sent (not the reason)."""
+        return {name: getattr(self, name) for name in self.model_fields_set if name != "reason"}
 
 
 # -- availability -----------------------------------------------------------------------------
@@ -221,6 +238,6 @@ class AvailabilityInput(Input):
 
 
 __all__ = [
-    "AreaInput", "AvailabilityInput", "AwardInput", "CoverageEntry", "Email", "Id", "OfferInput", "PackageInput",
+    "AreaInput", "AreaPatch", "AvailabilityInput", "AwardInput", "CoverageEntry", "Email", "Id", "OfferInput", "PackageInput",
     "Phone", "ProviderInput", "ProviderPatch", "ReasonInput", "VisitInput",
 ]

@@ -17,7 +17,8 @@ BANDS = ("morning", "lunch", "tea", "bed", "night")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CQC_RATINGS = ("outstanding", "good", "requires_improvement", "inadequate")
 TIERS = ("primary", "secondary", "reserve")
-PROVIDER_STATUSES = ("active", "suspended")
+# pending_visit: on the framework, never matched until a monitoring visit passes.
+PROVIDER_STATUSES = ("active", "suspended", "pending_visit")
 PACKAGE_STATUSES = ("live", "awaiting_award", "awarded", "unplaced", "withdrawn", "handed_back")
 OPEN_STATUSES = ("live", "awaiting_award")
 
@@ -110,6 +111,9 @@ class Package(Record):
     closed_at: str | None = None
     closed_reason: str | None = None
     new_package_id: str | None = None
+    # The service user's choice or history rules these providers out: never matched.
+    excluded_providers: list[str] = field(default_factory=list)
+    excluded_reason: str | None = None
 
     def visit_list(self) -> list[Visit]:
         return [Visit.from_dict(v) for v in self.visits]

@@ -147,6 +147,7 @@ class PackageStore:
 
     async def _new_package(self, needs: PackageInput, actor: str, previous: Package | None = None) -> Package:
         place = self._place(needs.postcode)
+        await self._check_excluded(needs.excluded_providers)
         area = await self.areas.for_district(place.district)
         now = time.time()
         values = needs.model_dump(exclude={"postcode"})
@@ -169,7 +170,18 @@ class PackageStore:
         except geo.UnknownPostcode:
             raise Invalid({"postcode": "is well-formed but unknown: no such postcode exists"}) from None
 
+    async def _check_excluded(self, excluded: list[str]) -> None:
+        """Every ruled-out provider must be one the service knows (a typo would exclude no one)."""
+        if not excluded:
+            return
+        snapshot = await self.providers.snapshot()
+        unknown = next((i for i in excluded if i not in snapshot.providers), None)
+        if unknown is not None:
+            raise Invalid({"excluded_providers": f"{unknown!r} is not a known provider"})
+
     async def match(self, package: Package, exclude: frozenset[str] = frozenset()) -> list[eligibility.Candidate]:
+        # Every wave, availability match and successor obeys the package's own exclusions.
+        exclude = exclude | frozenset(package.excluded_providers)
         snapshot = await self.providers.snapshot()
         needs = eligibility.Needs(package.service_type, package.client_group, tuple(package.specialisms))
         place = geo.Place(package.postcode, package.district, package.sector, package.easting, package.northing, 0.0, 0.0)
@@ -413,7 +425,7 @@ class PackageStore:
 
 def _needs_of(package: Package) -> dict[str, Any]:
     fields = ("postcode", "urgency", "service_type", "client_group", "hours_per_week", "start_date",
-              "visits", "specialisms", "summary", "shareable_summary", "reference")
+              "visits", "specialisms", "summary", "shareable_summary", "reference", "excluded_providers", "excluded_reason")
     return {name: getattr(package, name) for name in fields}
 
 

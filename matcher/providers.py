@@ -42,14 +42,18 @@ class ProviderStore:
 
     async def create(self, given: ProviderInput) -> Provider:
         now = iso(time.time())
-        values = await self._resolve(given.model_dump())
+        values = await self._resolve(_values(given))
         provider = Provider(id=new_id("prv"), created_at=now, updated_at=now, **values)
         await self._save(provider, new=True)
         return provider
 
+    async def check(self, given: ProviderInput | ProviderPatch) -> None:
+        """Raise Invalid for what only the stores can tell, saving nothing (forms show all at once)."""
+        await self._resolve(_values(given))
+
     async def update(self, provider_id: str, patch: ProviderPatch) -> Provider:
         provider = await self.get(provider_id)
-        values = await self._resolve(patch.model_dump(include=patch.model_fields_set))
+        values = await self._resolve(_values(patch))
         merged = {**provider.to_dict(), **values, "updated_at": iso(time.time())}
         updated = Provider.from_dict(merged)
         await self._save(updated, new=False)
@@ -118,3 +122,10 @@ class ProviderStore:
             if unknown is not None:
                 raise Invalid({"tiers": f"{unknown!r} is not a known area"})
         return values
+
+
+def _values(given: ProviderInput | ProviderPatch) -> dict[str, Any]:
+    """The provider's own fields as plain values: a patch's sent fields only, never its reason."""
+    if isinstance(given, ProviderPatch):
+        return given.model_dump(include=set(given.changes()))
+    return given.model_dump(exclude={"reason"})

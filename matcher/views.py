@@ -42,7 +42,11 @@ def offer_summary(package: Package) -> dict[str, Any]:
 
 def awarded_view(package: Package, match: Match | None, round_fit: dict[str, Any] | None = None) -> dict[str, Any]:
     """The winner needs the address to start care."""
-    return {**broker_view(package), **provider_view(package, match, round_fit), **_full_only(package)}
+    view = {**broker_view(package), **provider_view(package, match, round_fit), **_full_only(package)}
+    # Which other providers the service user ruled out, and why, stays with the council.
+    for name in ("excluded_providers", "excluded_reason"):
+        view.pop(name, None)
+    return view
 
 
 def _full_only(package: Package) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 import geo
 from accounts import AccountStore, PushSubscriptions
 from config import Settings, redis_target
-from core import EventLog
+from core import AuditTrail, EventLog
 from matcher import (
     AreaStore,
     AvailabilityDesk,
@@ -47,6 +47,7 @@ class Brokerage:
     deadlines: DeadlineKeeper
     availability: AvailabilityDesk
     round_map: RoundMap
+    audit: AuditTrail
     subscriptions: PushSubscriptions
 
     @classmethod
@@ -74,6 +75,7 @@ class Brokerage:
             deadlines=DeadlineKeeper(packages, arq),
             availability=AvailabilityDesk(slots, packages),
             round_map=RoundMap(packages, providers, rounds),
+            audit=AuditTrail(redis),
             subscriptions=PushSubscriptions(redis),
         )
 

@@ -26,6 +26,7 @@ from web import (
     metrics,
     pages,
     routes_accounts,
+    routes_admin,
     routes_availability,
     routes_broker_tools,
     routes_directory,
@@ -42,6 +43,7 @@ from web.csrf import CSRFMiddleware
 from web.api import PUBLIC, Call
 from web.errors import DOMAIN_ERRORS, HttpError, error_body, error_response_parts
 from web.outputs import Status
+from web.pages.public import error_page, wants_html
 from web.middleware import SecurityHeaders
 from web.outage import OutageMiddleware
 
@@ -66,8 +68,11 @@ async def readyz(call: Call) -> Response:
 
 
 async def on_error(request: Request, exc: Exception) -> Response:
-    """Domain and web errors: the status comes from the one table in web/errors.py."""
+    """Domain and web errors: the status comes from the one table in web/errors.py; a browser
+    asking for a page gets the HTML 403/404 page instead of JSON."""
     status, body, headers = error_response_parts(exc)
+    if status in (403, 404) and wants_html(request):
+        return await error_page(request, status)
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -77,6 +82,8 @@ async def prometheus(call: Call) -> Response:
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code in (403, 404) and wants_html(request):
+        return await error_page(request, exc.status_code)
     codes = {404: "not_found", 405: "method_not_allowed"}
     message = {404: "Nothing here.", 405: "That method is not allowed here."}.get(exc.status_code, str(exc.detail))
     return JSONResponse(error_body(codes.get(exc.status_code, "http_error"), message), status_code=exc.status_code, headers=exc.headers)
@@ -115,6 +122,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *docs.routes,
         WebSocketRoute("/ws", socket_endpoint),
         *routes_accounts.routes,
+        *routes_admin.routes,
         *routes_directory.routes,
         *routes_broker_tools.routes,
         *routes_packages.routes,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from accounts import (
+    AccountDeactivated,
     AccountError,
     AccountLocked,
     EmailTaken,
@@ -46,6 +47,7 @@ STATUSES: dict[type[Exception], int] = {
     UnknownUser: 404,
     EmailTaken: 409,
     AccountLocked: 423,
+    AccountDeactivated: 403,
     InvalidSubscription: 422,
     TooManyDevices: 409,
 }

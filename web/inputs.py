@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator
 
 from accounts import CHANNELS, ROLES, normalise_phone
 from config import MAX_PASSWORD, MIN_PASSWORD
-from matcher import PACKAGE_STATUSES, URGENCIES, Email, Id, Input, Query, ReasonInput, no_controls
+from core import parse_moment
+from matcher import PACKAGE_STATUSES, URGENCIES, Email, Id, Input, OptionalReason, Query, ReasonInput, no_controls
 
 
 Channel = Literal[CHANNELS]
@@ -135,3 +136,46 @@ class OutboxQuery(Query):
     format: Literal["json", "html", ""] = ""
 
 
+
+
+# -- the back office --------------------------------------------------------------------------
+
+Page = Annotated[int, Field(ge=1, le=1_000_000)]
+PerPage = Annotated[int, Field(ge=1, le=200)]
+
+
+class AuditQuery(Query):
+    """`GET /api/audit`: `action` is exact, or a prefix ending in "." (`provider.`); `from`/`to`
+    are dates or date-times (a bare `to` date includes that whole day)."""
+
+    action: QueryText = ""
+    target_id: QueryText = ""
+    actor: QueryText = Field(default="", description="an actor's id or email")
+    q: QueryText = Field(default="", description="words in the target's name, its id or the reason")
+    from_: QueryText = Field(default="", alias="from")
+    to: QueryText = ""
+    format: Literal["json", "csv", ""] = ""
+    page: Page = 1
+    per_page: PerPage = 50
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _moment(cls, value: str, info: ValidationInfo) -> str:
+        # Checked here so a bad date is reported with every other bad field at once.
+        if value:
+            parse_moment(value, day_end=info.field_name == "to")
+        return value
+
+
+class UserQuery(Query):
+    q: QueryText = Field(default="", description="part of the email")
+    role: Literal[ROLES] | Literal[""] = ""
+    provider_id: QueryText = ""
+    page: Page = 1
+    per_page: PerPage = 50
+
+
+class ReasonNote(Input):
+    """An optional reason, kept in the audit trail."""
+
+    reason: OptionalReason = None

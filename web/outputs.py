@@ -275,3 +275,40 @@ class EventOut(Out):
     type: str
     at: str | None
     data: dict[str, Any]
+
+
+class AuditEntryOut(Out):
+    id: str
+    at: str
+    action: str = Field(description="e.g. provider.created, provider.status_changed, area.updated, user.deactivated")
+    actor_id: str
+    actor_email: str
+    target_type: Literal["area", "provider", "user"]
+    target_id: str
+    target_name: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+    changes: list[str] = Field(description="the fields whose value differs between before and after")
+
+
+class AuditPage(Out):
+    items: list[AuditEntryOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class ListedUser(NewUser):
+    active: bool
+
+
+class LockedUser(ListedUser):
+    locked: bool
+
+
+class UserPage(Out):
+    items: list[LockedUser]
+    total: int
+    page: int
+    per_page: int

@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from accounts import effective_preferences
 from matcher import Invalid
-from web import api
+from web import api, audit
 from web.api import ADMIN, ANYONE, PUBLIC, Call
 from web.http import bearer_token, brokerage, no_content, ok
 from web.inputs import LoginInput, NewUserInput, PreferencesInput
@@ -38,11 +38,18 @@ async def create_user(call: Call) -> Response:
     elif given.provider_id is not None:
         raise Invalid({"provider_id": "only provider users belong to a provider"})
     user = await service.accounts.create(given.email, given.password, given.role, given.provider_id)
+    await audit.record(call.request, call.me, "user.created", "user", user.id, user.email, None, user.listed())
     return ok({**user.public(), "created_at": user.created_at}, 201)
 
 
 async def unlock(call: Call) -> Response:
-    await brokerage(call.request).accounts.unlock(call.param("user_id"))
+    accounts = brokerage(call.request).accounts
+    user_id = call.param("user_id")
+    was_locked = await accounts.is_locked(user_id)
+    await accounts.unlock(user_id)
+    user = await accounts.get(user_id)
+    assert user is not None
+    await audit.record(call.request, call.me, "user.unlocked", "user", user.id, user.email, {"locked": was_locked}, {"locked": False})
     return no_content()
 
 

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from matcher import AreaInput, NotFound, ProviderInput, ProviderPatch
-from web import api
+from matcher import AreaInput, AreaPatch, NotFound, ProviderInput, ProviderPatch
+from web import api, audit
 from web.api import ANYONE, BROKER, Call
 from web.http import brokerage, ok
 from web.outputs import AreaOut, ProviderOut
 
 
 async def create_area(call: Call) -> Response:
-    area = await brokerage(call.request).areas.create(call.body)
+    given: AreaInput = call.body
+    area = await brokerage(call.request).areas.create(given)
+    await audit.record(call.request, call.me, "area.created", "area", area.id, area.name, None, area.to_dict(), given.reason)
     return ok(area.to_dict(), 201)
+
+
+async def update_area(call: Call) -> Response:
+    given: AreaPatch = call.body
+    before, after = await brokerage(call.request).areas.update(call.param("area_id"), given)
+    await audit.record(call.request, call.me, "area.updated", "area", after.id, after.name, before.to_dict(), after.to_dict(), given.reason)
+    return ok(after.to_dict())
+
+
+async def get_area(call: Call) -> Response:
+    return ok((await brokerage(call.request).areas.get(call.param("area_id"))).to_dict())
 
 
 async def list_areas(call: Call) -> Response:
@@ -21,7 +34,9 @@ async def list_areas(call: Call) -> Response:
 
 
 async def create_provider(call: Call) -> Response:
-    provider = await brokerage(call.request).providers.create(call.body)
+    given: ProviderInput = call.body
+    provider = await brokerage(call.request).providers.create(given)
+    await audit.record(call.request, call.me, "provider.created", "provider", provider.id, provider.name, None, provider.to_dict(), given.reason)
     return ok(provider.to_dict(), 201)
 
 
@@ -37,7 +52,12 @@ async def get_provider(call: Call) -> Response:
 
 
 async def update_provider(call: Call) -> Response:
-    provider = await brokerage(call.request).providers.update(call.param("provider_id"), call.body)
+    given: ProviderPatch = call.body
+    providers = brokerage(call.request).providers
+    before = await providers.get(call.param("provider_id"))
+    provider = await providers.update(before.id, given)
+    action = "provider.status_changed" if provider.status != before.status else "provider.updated"
+    await audit.record(call.request, call.me, action, "provider", provider.id, provider.name, before.to_dict(), provider.to_dict(), given.reason)
     return ok(provider.to_dict())
 
 
@@ -45,6 +65,9 @@ routes = [
     api.post("/api/areas", create_area, "Create an area (a named set of postcode districts)", auth=BROKER,
              body=AreaInput, returns=AreaOut, status=201, errors=(409,), tag="areas"),
     api.get("/api/areas", list_areas, "List areas", auth=ANYONE, returns=list[AreaOut], tag="areas"),
+    api.get("/api/areas/{area_id}", get_area, "One area", auth=ANYONE, returns=AreaOut, tag="areas"),
+    api.patch("/api/areas/{area_id}", update_area, "Change an area's districts (its name stays)", auth=BROKER,
+              body=AreaPatch, returns=AreaOut, tag="areas"),
     api.post("/api/providers", create_provider, "Add a provider", auth=BROKER, body=ProviderInput,
              returns=ProviderOut, status=201, tag="providers"),
     api.get("/api/providers", list_providers, "List providers", auth=BROKER, returns=list[ProviderOut], tag="providers"),

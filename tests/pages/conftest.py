@@ -59,6 +59,8 @@ class Browsing:
         path = urlsplit(where).path
         if "Failed to load resource" in msg.text and re.search(r"status of (401|409|422|423)\b", msg.text) and (path == "/login" or path.startswith(("/api/", "/broker/"))):
             return  # refusals the pages show as messages beside the fields, as they should
+        if "Failed to load resource" in msg.text and re.search(r"status of (403|404|422)\b", msg.text) and path.startswith("/admin/"):
+            return  # the back office's forms re-shown with their errors, its 403 and 404 pages
         self.problems.append(f"console: {msg.text} ({where or page.url})")
 
     async def _only_local(self, route: Any) -> None:

@@ -18,7 +18,9 @@ async def feed(request: Request) -> Response:
 
 
 async def new_package(request: Request) -> Response:
-    return page(request, "broker_new.html", await page_user(request, "broker"), **enumerations())
+    user = await page_user(request, "broker")
+    providers = sorted(await request.state.brokerage.providers.list(), key=lambda p: p.name.lower())
+    return page(request, "broker_new.html", user, providers=providers, **enumerations())
 
 
 async def package(request: Request) -> Response:

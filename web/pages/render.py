@@ -22,6 +22,10 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
+class Refused(Exception):
+    """A signed-in user whose role may not open the page: an HTML 403."""
+
+
 class Redirect(Exception):
     def __init__(self, url: str) -> None:
         self.url = url
@@ -40,6 +44,8 @@ async def page_user(request: Request, *roles: str) -> User:
         raise Redirect(f"/login?next={quote(target, safe='')}")
     allowed = set(roles) | ({"admin"} if "broker" in roles else set())
     if roles and user.role not in allowed:
+        if roles == ("admin",):
+            raise Refused()
         raise Redirect(home_of(user))
     return user
 
@@ -68,5 +74,9 @@ def guarded(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Requ
             return await handler(request)
         except Redirect as exc:
             return redirect(exc.url)
+        except Refused:
+            from web.pages.public import error_page  # the error page renders with this module
+
+            return await error_page(request, 403)
 
     return run

@@ -57,7 +57,9 @@ form.addEventListener("submit", async (e) => {
     }),
     specialisms: checked("specialisms"),
   };
-  for (const name of ["shareable_summary", "summary", "reference"]) {
+  const excluded = checked("excluded_providers");
+  if (excluded.length) body.excluded_providers = excluded;
+  for (const name of ["shareable_summary", "summary", "reference", "excluded_reason"]) {
     if (form[name].value.trim()) body[name] = form[name].value.trim();
   }
   const result = await api("POST", "/api/packages", body);

@@ -32,6 +32,7 @@ function renderPackage(p) {
       ["Private notes", p.summary || null],
       ["Reference", p.reference || null],
       ["Awarded to", p.awarded_provider_id ? nameOf(p.awarded_provider_id) : null],
+      ["Ruled out", (p.excluded_providers || []).length ? `${p.excluded_providers.map(nameOf).join(", ")}${p.excluded_reason ? `: ${p.excluded_reason}` : ""}` : null],
     ]));
   root.removeAttribute("aria-busy");
 }

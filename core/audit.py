@@ -1,0 +1,118 @@
+"""The administrative audit trail: who changed which area, provider or user, when, from
+what to what, and why. One Redis Stream, newest read first; never edited, only appended.
+
+Package decisions have their own trail (each package's history); this one is the back
+office's: the framework and the people allowed to use the service."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from config import keys
+from core.time import iso
+
+CSV_COLUMNS = ("id", "at", "actor_email", "action", "target_type", "target_id", "target_name", "reason", "changes", "before", "after")
+
+
+@dataclass
+class AuditEntry:
+    action: str  # e.g. provider.created, provider.status_changed, user.deactivated
+    actor_id: str
+    actor_email: str
+    target_type: str  # area, provider, user
+    target_id: str
+    target_name: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None = None
+    at: str = ""
+    id: str = ""
+
+    @property
+    def changes(self) -> list[str]:
+        """The fields whose value differs between before and after."""
+        before, after = self.before or {}, self.after or {}
+        return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k) and k != "updated_at")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "changes": self.changes}
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str | None = None  # exact action, or a prefix ending in "." (provider.)
+    target_id: str | None = None
+    actor: str | None = None  # actor id or email
+    q: str | None = None  # words in the target's name or the reason
+    since: float | None = None
+    until: float | None = None
+
+    def keeps(self, entry: AuditEntry) -> bool:
+        if self.action and not (entry.action == self.action or (self.action.endswith(".") and entry.action.startswith(self.action))):
+            return False
+        if self.target_id and entry.target_id != self.target_id:
+            return False
+        if self.actor and self.actor.lower() not in (entry.actor_id.lower(), entry.actor_email.lower()):
+            return False
+        if self.q:
+            text = f"{entry.target_name} {entry.reason or ''} {entry.target_id}".lower()
+            if self.q.lower() not in text:
+                return False
+        return True
+
+
+class AuditTrail:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def record(self, entry: AuditEntry) -> AuditEntry:
+        entry.at = entry.at or iso(time.time())
+        body = {k: v for k, v in asdict(entry).items() if k != "id"}
+        entry.id = await self.redis.xadd(keys.AUDIT, {"entry": json.dumps(body)}, maxlen=keys.AUDIT_MAX, approximate=True)
+        return entry
+
+    async def list(self, where: AuditFilter, *, offset: int = 0, limit: int = 50) -> tuple[list[AuditEntry], int]:
+        """Matching entries newest first, one page of them, and how many match in all."""
+        high = str(int(where.until * 1000)) if where.until is not None else "+"
+        low = str(int(where.since * 1000)) if where.since is not None else "-"
+        kept: list[AuditEntry] = []
+        async for entry in self._newest_first(high, low):
+            if where.keeps(entry):
+                kept.append(entry)
+        return kept[offset:offset + limit], len(kept)
+
+    async def _newest_first(self, high: str, low: str, batch: int = 1000):  # type: ignore[no-untyped-def]
+        while True:
+            rows = await self.redis.xrevrange(keys.AUDIT, max=high, min=low, count=batch)
+            for entry_id, raw in rows:
+                yield AuditEntry(**json.loads(raw["entry"]) | {"id": entry_id})
+            if len(rows) < batch:
+                return
+            high = "(" + rows[-1][0]
+
+
+def audit_csv(entries: list[AuditEntry]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for entry in entries:
+        row = entry.to_dict()
+        writer.writerow([
+            _cell(json.dumps(row[c], sort_keys=True) if c in ("before", "after") and row[c] is not None else
+                  " ".join(row[c]) if c == "changes" else row[c] or "")
+            for c in CSV_COLUMNS
+        ])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    """No spreadsheet formula injection: a cell starting with = + - @ is quoted as text."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,210 @@
+"""The back office in the browser: an admin sets up an area, a provider with a polygon
+drawn on the map and a tier, and its first team login, without any API call; that user
+receives a package posted inside the polygon; after the admin suspends the provider the
+next package does not reach it (proved from the event log). Every back-office page passes
+axe-core at 375 and 1280 px and does not scroll sideways at 320 px."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.conftest import World, package_body
+from tests.pages.conftest import Browsing, axe_violations, no_horizontal_scroll, shoot
+from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD
+
+TEAM_EMAIL = "first.login@polygon-care.test"
+
+
+async def matched_to(world: World, package_id: str) -> set[str]:
+    history = await world.broker("GET", f"/api/packages/{package_id}/history", expect=200)
+    return {e["data"]["provider_id"] for e in history if e["type"] == "package.matched"}
+
+
+async def draw_box(page) -> None:  # type: ignore[no-untyped-def]
+    """Four corners clicked near the edges of the drawing map (fitted to the areas' districts)."""
+    await page.locator("#draw-map").scroll_into_view_if_needed()
+    box = await page.locator("#draw-map").bounding_box()
+    for fx, fy in ((0.12, 0.12), (0.9, 0.1), (0.9, 0.9), (0.1, 0.9)):
+        await page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    await page.get_by_text("4 corners marked.").wait_for()
+
+
+@pytest.mark.timeout(240)
+async def test_admin_sets_up_a_provider_that_then_gets_and_stops_getting_packages(world: World, browsing: Browsing) -> None:
+    started = time.monotonic()
+    admin = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    # An area.
+    await admin.goto("/admin/areas/new")
+    await admin.get_by_label("Area name").fill("Chelmsford")
+    await admin.get_by_label("Postcode districts").fill("CM1 CM2")
+    await admin.get_by_role("button", name="Show these districts on the map").click()
+    await admin.get_by_text("2 districts shown.").wait_for()
+    await admin.get_by_role("button", name="Save area").click()
+    await admin.get_by_text("The area is saved.").wait_for()
+    # A provider with a drawn polygon and a tier.
+    await admin.goto("/admin/providers/new")
+    await admin.locator("#draw-map[data-ready]").wait_for(state="attached")
+    await admin.get_by_label("Provider name").fill("Polygon Care")
+    await admin.get_by_label("Email address for alerts").fill("alerts@polygon-care.test")
+    await admin.get_by_label("Telephone number (optional)").fill("07700 900123")
+    await admin.get_by_label("Good").check()
+    await admin.get_by_label("Home care").check()
+    await admin.get_by_label("Older people").check()
+    await draw_box(admin)
+    await admin.get_by_label("Chelmsford").select_option("primary")
+    await admin.get_by_label("Active: matched to packages").check()
+    await admin.get_by_role("button", name="Save provider").click()
+    await admin.wait_for_load_state()
+    problems = admin.locator(".govuk-error-summary")
+    assert not await problems.count(), await problems.inner_text()
+    await admin.get_by_text("The provider is saved.").wait_for()
+    provider_id = admin.url.split("/admin/providers/")[1].split("?")[0]
+    # Its first team login.
+    await admin.get_by_role("link", name="Add a team login").click()
+    await admin.get_by_label("Email address").fill(TEAM_EMAIL)
+    await admin.get_by_role("radio", name="Provider team member").check()
+    await admin.get_by_label("First password").fill(PASSWORD)
+    await admin.get_by_role("button", name="Add user").click()
+    await admin.get_by_text("The user is created.").wait_for()
+    setup_s = time.monotonic() - started
+    print(f"\nbrowser set-up of area + provider (drawn polygon, tier) + team login: {setup_s:.1f} s")
+
+    provider = await world.broker("GET", f"/api/providers/{provider_id}", expect=200)
+    assert provider["phone"] == "+447700900123" and provider["tiers"] == {"Chelmsford": "primary"}
+    assert [c["kind"] for c in provider["coverage"]] == ["polygon"] and provider["status"] == "active"
+
+    team = await browsing.signed_in(TEAM_EMAIL, PASSWORD)
+    assert team.url.endswith("/provider")
+    inside = await world.broker("POST", "/api/packages", package_body(postcode="CM1 1AE"), expect=201)
+    assert inside["area"] == "Chelmsford" and inside["matched"] == 1
+    await team.locator("#board > li").first.wait_for()
+    assert "CM1" in await team.locator("#board > li").first.inner_text()
+
+    # Suspended with a reason: the next package does not reach it.
+    await admin.goto(f"/admin/providers/{provider_id}")
+    await admin.get_by_role("button", name="Change status").click()
+    await admin.locator(".govuk-error-summary").get_by_text("Enter why the framework status is changing").wait_for()
+    await admin.get_by_label("Suspended: gets no new packages").check()
+    await admin.get_by_label("Reason for the change").fill("Safeguarding concern under review")
+    await admin.get_by_role("button", name="Change status").click()
+    await admin.get_by_text("The status is changed.").wait_for()
+    after = await world.broker("POST", "/api/packages", package_body(postcode="CM1 1AE"), expect=201)
+    assert after["matched"] == 0 and provider_id not in await matched_to(world, after["id"])
+    assert provider_id in await matched_to(world, inside["id"])
+
+    await admin.goto("/admin/audit?q=safeguarding")
+    await admin.locator("#audit > li").first.wait_for()
+    text = await admin.locator("#audit").inner_text()
+    assert "Polygon Care" in text and ADMIN_EMAIL in text and '"active" → "suspended"' in text
+
+
+async def test_invalid_shape_and_phone_are_explained_in_words(world: World, browsing: Browsing) -> None:
+    admin = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto("/admin/providers/new")
+    await admin.get_by_label("Provider name").fill("Bowtie Care")
+    await admin.get_by_label("Telephone number (optional)").fill("12345")
+    bowtie = '{"type":"Polygon","coordinates":[[[-0.2,51.9],[-0.1,52.0],[-0.1,51.9],[-0.2,52.0],[-0.2,51.9]]]}'
+    await admin.get_by_label("The area as GeoJSON").fill(bowtie)
+    await admin.get_by_role("button", name="Save provider").click()
+    summary = admin.locator(".govuk-error-summary")
+    await summary.wait_for()
+    text = await summary.inner_text()
+    assert "Enter an email address in the correct format" in text
+    assert "Enter a UK telephone number" in text
+    assert "Select the CQC rating" in text and "Select the framework status" in text
+    assert "The area on the map cannot be used" in text
+    assert (await world.broker("GET", "/api/providers", expect=200)).__len__() == 3
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("width", [375, 1280])
+async def test_every_back_office_page_is_accessible(world: World, browsing: Browsing, width: int) -> None:
+    alpha = world.providers["Alpha Care"]["id"]
+    await world.broker("PATCH", f"/api/providers/{alpha}", {"status": "pending_visit", "reason": "New to the framework"}, expect=200)
+    areas = await world.broker("GET", "/api/areas", expect=200)
+    admin = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD, width=width)
+    pages = [("admin-providers", "/admin/providers", "#providers-table"), ("admin-provider", f"/admin/providers/{alpha}", ".leaflet-interactive"),
+             ("admin-provider-edit", f"/admin/providers/{alpha}/edit", "#draw-map[data-ready]"),
+             ("admin-provider-new", "/admin/providers/new", "#draw-map[data-ready]"), ("admin-areas", "/admin/areas", "#areas"),
+             ("admin-area-edit", f"/admin/areas/{areas[0]['id']}/edit", ".leaflet-interactive"), ("admin-users", "/admin/users", "#users"),
+             ("admin-user-new", "/admin/users/new", "form"), ("admin-audit", "/admin/audit", "#audit > li"),
+             ("accessibility", "/accessibility", "h1"), ("privacy", "/privacy", "h1"), ("cookies", "/cookies", "h1"),
+             ("not-found", "/admin/providers/prv_nosuch", "h1")]
+    for name, path, ready in pages:
+        await admin.goto(path)
+        await admin.locator(ready).first.wait_for(state="attached")
+        await admin.wait_for_load_state("networkidle")
+        assert await no_horizontal_scroll(admin), f"{name} scrolls sideways at {width} px"
+        assert await axe_violations(admin) == [], f"{name} at {width} px: {await axe_violations(admin)}"
+        await shoot(admin, f"{name}-{width}")
+    # Errors shown the GOV.UK way.
+    await admin.goto("/admin/providers/new")
+    await admin.get_by_role("button", name="Save provider").click()
+    await admin.locator(".govuk-error-summary").wait_for()
+    assert await axe_violations(admin) == []
+    await shoot(admin, f"admin-provider-errors-{width}")
+    # A broker gets an HTML 403 on the back office, and nothing of it in the menu.
+    broker = await browsing.signed_in("broker@council.test", PASSWORD, width=width)
+    response = await broker.goto("/admin/users")
+    assert response.status == 403
+    await broker.get_by_role("heading", name="You do not have permission to see this page").wait_for()
+    assert await axe_violations(broker) == []
+    if width == 375:
+        narrow = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD, width=320)
+        for _name, path, ready in pages:
+            await narrow.goto(path)
+            await narrow.locator(ready).first.wait_for(state="attached")
+            assert await no_horizontal_scroll(narrow), f"{path} scrolls sideways at 320 px"
+
+
+@pytest.mark.timeout(180)
+async def test_pending_visit_and_excluded_providers_are_never_matched(world: World, browsing: Browsing) -> None:
+    alpha, beta = world.providers["Alpha Care"]["id"], world.providers["Beta Homecare"]["id"]
+    admin = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto(f"/admin/providers/{beta}")
+    await admin.get_by_label("Pending a monitoring visit: never matched until it passes").check()
+    await admin.get_by_label("Reason for the change").fill("Waiting for the monitoring visit")
+    await admin.get_by_role("button", name="Change status").click()
+    await admin.get_by_text("The status is changed.").wait_for()
+    assert "Pending visit" in await admin.locator("h1 + p").inner_text()
+
+    broker = await browsing.signed_in("broker@council.test", PASSWORD)
+    await broker.goto("/broker/packages/new")
+    await broker.get_by_label("Postcode").fill("SG1 1AA")
+    await broker.get_by_label("Amber: respond within 24 hours").check()
+    await broker.get_by_label("Hours per week").fill("7")
+    await broker.get_by_label("Start date").fill(package_body()["start_date"])
+    await broker.get_by_label("Monday").first.check()
+    await broker.get_by_text("Providers ruled out (optional)").click()
+    await broker.get_by_label("Alpha Care").check()
+    await broker.get_by_label("Why they are ruled out").fill("Service user asked for a different provider")
+    await broker.get_by_role("button", name="Post package").click()
+    await broker.wait_for_url("**/broker/packages/pkg_*")
+    package_id = broker.url.split("/broker/packages/")[1].split("?")[0]
+    await broker.get_by_text("Alpha Care: Service user asked for a different provider").wait_for()
+    matched = await matched_to(world, package_id)
+    assert alpha not in matched and beta not in matched
+    assert matched == {world.providers["Gamma Support"]["id"]}
+
+
+@pytest.mark.timeout(180)
+async def test_admin_deactivates_and_reactivates_a_user_from_the_users_page(world: World, browsing: Browsing) -> None:
+    email = world.users["Alpha Care"].user["email"]
+    alpha = await browsing.signed_in(email, PASSWORD)
+    admin = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto(f"/admin/users?q={email}")
+    await admin.locator("summary", has_text="Deactivate").click()
+    await admin.get_by_label("Reason (kept in the audit trail)").fill("Left the company")
+    await admin.get_by_role("button", name=f"Deactivate {email}").click()
+    await admin.get_by_text("The user is deactivated and signed out everywhere.").wait_for()
+    await alpha.goto("/provider")
+    assert "/login" in alpha.url
+    assert (await world.users["Alpha Care"].raw("GET", "/api/me")).status_code == 401
+    await admin.get_by_role("button", name="Reactivate").click()
+    await admin.get_by_text("The user can sign in again.").wait_for()
+    again = await browsing.signed_in(email, PASSWORD)
+    assert again.url.endswith("/provider")
+    trail = await world.admin("GET", "/api/audit?action=user.deactivated", expect=200)
+    assert [(e["target_name"], e["reason"]) for e in trail["items"]] == [(email, "Left the company")]
