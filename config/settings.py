@@ -62,6 +62,10 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    # Council call-duration bands: (longest minutes in the band, fraction of the hourly rate);
+    # a visit longer than the last band is paid pro rata. Hertfordshire's schedule by default.
+    call_bands: tuple[tuple[int, float], ...] = ((20, 0.4), (35, 0.6), (50, 0.8), (60, 1.0))
+    variation_flex: float = 0.10
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +117,8 @@ class Settings:
             public_url=(env.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
             login_rate_per_min=read("LOGIN_RATE_PER_MIN", 60, _positive_int),
             ws_send_queue=read("WS_SEND_QUEUE", 1000, _positive_int),
+            call_bands=read("CALL_BANDS", ((20, 0.4), (35, 0.6), (50, 0.8), (60, 1.0)), _call_bands),
+            variation_flex=read("VARIATION_FLEX", 0.10, _fraction),
             geo_cache=Path(env["GEO_CACHE_DIR"]).resolve() if env.get("GEO_CACHE_DIR") else None,
             argon2_time_cost=read("ARGON2_TIME_COST", 3, _positive_int),
             argon2_memory_kib=read("ARGON2_MEMORY_KIB", 65536, _argon2_memory),
@@ -168,6 +174,17 @@ def _fraction(raw: str) -> float:
     if not 0 <= value <= 1:
         raise ValueError("must be between 0 and 1")
     return value
+
+
+def _call_bands(raw: str) -> tuple[tuple[int, float], ...]:
+    """`20:0.4,35:0.6,50:0.8,60:1.0`: up to 20 minutes 40 % of the hourly rate, and so on."""
+    bands = []
+    for part in raw.split(","):
+        minutes, _, fraction = part.strip().partition(":")
+        bands.append((int(minutes), float(fraction)))
+    if not bands or any(m <= 0 or not 0 < f <= 10 for m, f in bands) or [m for m, _ in bands] != sorted({m for m, _ in bands}):
+        raise ValueError("must be ascending minutes:fraction pairs like 20:0.4,35:0.6,50:0.8,60:1.0")
+    return tuple(bands)
 
 
 def _port(raw: str) -> int:

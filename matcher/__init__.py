@@ -24,12 +24,16 @@ from matcher.model import (
     Package,
     Provider,
 )
+from matcher.more_time import TimeRequest, TimeRequests
 from matcher.offers import OfferBook
 from matcher.packages import PackageStore, Reader
 from matcher.providers import ProviderStore
+from matcher.purchase_orders import PurchaseOrders, order_csv, order_lines, visit_cost
+from matcher.questions import Question, Questions
 from matcher.reminders import Reminders
 from matcher.reports import Reports, parse_range, to_csv
 from matcher.validate import FieldErrors
+from matcher.variations import Variation, Variations
 from matcher.views import broker_view
 
 __all__ = [
@@ -39,4 +43,7 @@ __all__ = [
     "Provider", "ProviderStore", "Reader", "Reminders", "Reports", "SERVICE_TYPES", "SPECIALISMS",
     "TooEarly", "URGENCIES", "broker_view", "ordered_matches", "parse_district", "parse_range",
     "schedule_window", "to_csv", "views",
+    # before and after the award
+    "PurchaseOrders", "Question", "Questions", "TimeRequest", "TimeRequests", "Variation", "Variations",
+    "order_csv", "order_lines", "visit_cost",
 ]

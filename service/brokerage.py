@@ -25,6 +25,10 @@ from matcher import (
     Package,
     PackageStore,
     ProviderStore,
+    PurchaseOrders,
+    Questions,
+    TimeRequests,
+    Variations,
     schedule_window,
 )
 from notifier import ensure_consumer_group
@@ -44,6 +48,10 @@ class Brokerage:
     offers: OfferBook
     deadlines: DeadlineKeeper
     availability: AvailabilityDesk
+    purchase_orders: PurchaseOrders
+    questions: Questions
+    time_requests: TimeRequests
+    variations: Variations
 
     @classmethod
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
@@ -61,12 +69,16 @@ class Brokerage:
 
         slots = AvailabilityStore(redis, postcodes, events)
         packages = PackageStore(redis, settings, postcodes, areas, providers, events, schedule, availability=slots.fitting)
+        orders = PurchaseOrders(redis, events, settings.call_bands)
         return cls(
             settings=settings, redis=redis, arq=arq, postcodes=postcodes, events=events,
             accounts=AccountStore(redis, settings), areas=areas, providers=providers, packages=packages,
-            offers=OfferBook(redis, settings, packages, providers, events),
+            offers=OfferBook(redis, settings, packages, providers, events, orders),
             deadlines=DeadlineKeeper(packages, arq),
             availability=AvailabilityDesk(slots, packages),
+            purchase_orders=orders, questions=Questions(redis, packages, events),
+            time_requests=TimeRequests(redis, packages, events),
+            variations=Variations(redis, packages, events, orders, settings.variation_flex),
         )
 
     async def close(self) -> None:
