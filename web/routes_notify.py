@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from matcher import Invalid
-from notifier import STATUS_PATH, DevOutbox, Outbox, Receipts
+from notifier import INBOUND_PATH, STATUS_PATH, DevOutbox, Outbox, Receipts, ReplyCodes, TextReplies, sms_sender
 from web.errors import HttpError
 from web.http import brokerage, current_user, ok
 
@@ -42,6 +42,28 @@ async def twilio_status(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def twilio_inbound(request: Request) -> Response:
+    """Twilio's incoming-message webhook: a provider answering an alert by text (NO / MORE)."""
+    service = brokerage(request)
+    settings = service.settings
+    params = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+    receipts = Receipts(_outbox(request), settings.twilio.auth_token, settings.public_url)
+    if not receipts.valid(request.url.path, request.url.query, params, request.headers.get("x-twilio-signature")):
+        raise HttpError(403, "bad_signature", "The request is not signed by Twilio.")
+    sender = sms_sender(settings, DevOutbox(service.redis))
+    try:
+        async def send(to: str, body: str) -> None:
+            await sender.send(to, body, None)
+
+        replies = TextReplies(service.accounts, ReplyCodes(service.redis), service.offers, service.time_requests, send)
+        await replies.handle(params.get("From", ""), params.get("Body", ""))
+    finally:
+        await sender.close()
+    # The confirmation went out through the REST API (so it is recorded like every SMS); an
+    # empty TwiML answer keeps Twilio from sending anything more.
+    return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', media_type="text/xml")
+
+
 async def dev_outbox(request: Request) -> Response:
     settings = brokerage(request).settings
     if settings.smtp.host and settings.twilio.account_sid:
@@ -71,6 +93,7 @@ async def short_link(request: Request) -> Response:
 routes = [
     Route("/api/notifications", list_notifications, methods=["GET"]),
     Route(STATUS_PATH, twilio_status, methods=["POST"]),
+    Route(INBOUND_PATH, twilio_inbound, methods=["POST"]),
     Route("/dev/outbox", dev_outbox, methods=["GET"]),
     Route("/p/{package_id}", short_link, methods=["GET"]),
 ]
