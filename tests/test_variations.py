@@ -98,3 +98,15 @@ async def test_variation_needs_an_awarded_package_and_valid_fields(world: World)
     assert "hours_per_week" in none["error"]["fields"]
     await world.broker("POST", f"/api/packages/{package['id']}/variations", {"reason": "x", "visits": [{"days": ["mon"], "band": "noon", "minutes": 30}], "effective_from": "2030-01-01"}, expect=422)
     await world.broker("POST", f"/api/packages/{package['id']}/variations/var_nope/accept", expect=404)
+
+
+async def test_variation_turnaround_in_the_report(world: World) -> None:
+    package, _ = await award(world, 20.0, visits=ONE_VISIT, hours_per_week=10)
+    pid = package["id"]
+    alpha = world.users["Alpha Care"]
+    await alpha("POST", f"/api/packages/{pid}/variations", {"reason": "flex", "hours_per_week": 10.5, "effective_from": "2030-01-06"}, expect=201)
+    asked = await world.broker("POST", f"/api/packages/{pid}/variations", {"reason": "less", "hours_per_week": 8, "effective_from": "2030-01-06"}, expect=201)
+    await alpha("POST", f"/api/packages/{pid}/variations/{asked['id']}/decline", {"reason": "no"}, expect=200)
+    report = await world.broker("GET", "/api/reports/summary", expect=200)
+    assert report["variations"] == {"proposed": 2, "accepted": 1, "auto_accepted": 1, "declined": 1}
+    assert report["median_seconds_variation_turnaround"] is not None and report["median_seconds_variation_turnaround"] >= 0
