@@ -222,3 +222,8 @@ REPLY_CODE_TTL_S = 30 * 86400  # a reply code outlives any response window
 def phone_users(phone: str) -> str:
     """set of user ids whose preferences register this phone (E.164)."""
     return f"{PREFIX}phone:{phone}:users"
+
+
+def inbound_sms(message_sid: str) -> str:
+    """marks an incoming SMS handled: Twilio retries a webhook it thinks failed."""
+    return f"{PREFIX}inbound-sms:{message_sid}"

@@ -48,6 +48,12 @@ class ReplyCodes:
         await self.redis.set(keys.reply_code(code), package_id, nx=True, ex=keys.REPLY_CODE_TTL_S)
         return code
 
+    async def first_time(self, message_sid: str) -> bool:
+        """True the first time an incoming message id is seen (Twilio retries webhooks)."""
+        if not message_sid:
+            return True
+        return bool(await self.redis.set(keys.inbound_sms(message_sid), "1", nx=True, ex=keys.REPLY_CODE_TTL_S))
+
     async def resolve(self, code: str) -> str | None:
         return await self.redis.get(keys.reply_code(code.upper()))
 
@@ -77,8 +83,11 @@ class TextReplies:
         self.time_requests = time_requests
         self.send = send
 
-    async def handle(self, sender: str, body: str) -> str:
-        """Act on one incoming SMS; returns what was answered (also sent to `sender`)."""
+    async def handle(self, sender: str, body: str, message_sid: str = "") -> str | None:
+        """Act on one incoming SMS; returns what was answered (also sent to `sender`), or None
+        for a retried delivery of a message already handled."""
+        if not await self.codes.first_time(message_sid):
+            return None
         answer = await self._act(sender, body)
         await self.send(sender, answer)
         return answer

@@ -56,7 +56,7 @@ async def twilio_inbound(request: Request) -> Response:
             await sender.send(to, body, None)
 
         replies = TextReplies(service.accounts, ReplyCodes(service.redis), service.offers, service.time_requests, send)
-        await replies.handle(params.get("From", ""), params.get("Body", ""))
+        await replies.handle(params.get("From", ""), params.get("Body", ""), params.get("MessageSid", ""))
     finally:
         await sender.close()
     # The confirmation went out through the REST API (so it is recorded like every SMS); an

@@ -28,8 +28,11 @@ async def sms_to(twilio: TwilioStandIn, number: str, count: int, timeout: float 
     return twilio.to(number)
 
 
-async def inbound(world: World, twilio: TwilioStandIn, sender: str, body: str, *, token: str | None = None) -> int:
-    params = {"From": sender, "To": "+447700900000", "Body": body, "MessageSid": "SM" + "1" * 32, "AccountSid": twilio.account_sid}
+_sids = iter(range(1, 10_000))
+
+
+async def inbound(world: World, twilio: TwilioStandIn, sender: str, body: str, *, token: str | None = None, sid: str | None = None) -> int:
+    params = {"From": sender, "To": "+447700900000", "Body": body, "MessageSid": sid or f"SM{next(_sids):032x}", "AccountSid": twilio.account_sid}
     signature = RequestValidator(token or twilio.auth_token).compute_signature(PUBLIC_URL + INBOUND, params)
     response = await world.broker.raw("POST", INBOUND, content=urlencode(params),
                                       headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
@@ -57,7 +60,9 @@ async def test_decline_and_more_time_by_text(notify_world: World, twilio: Twilio
     assert await inbound(world, twilio, ALPHA_PHONE, f"NO {code} forged", token="not-the-token") == 403
     assert "package.declined" not in await history_types(world, pid)
 
-    assert await inbound(world, twilio, ALPHA_PHONE, f"no {code.lower()} No carers free on that round") == 200
+    assert await inbound(world, twilio, ALPHA_PHONE, f"no {code.lower()} No carers free on that round", sid="SM" + "a" * 32) == 200
+    # Twilio retrying the same message (same MessageSid) changes nothing more and sends nothing more.
+    assert await inbound(world, twilio, ALPHA_PHONE, f"no {code.lower()} No carers free on that round", sid="SM" + "a" * 32) == 200
     history = await world.broker("GET", f"/api/packages/{pid}/history", expect=200)
     declined = [e for e in history if e["type"] == "package.declined"]
     assert [(e["data"]["provider_id"], e["data"]["reason"]) for e in declined] == [
@@ -83,3 +88,38 @@ async def test_decline_and_more_time_by_text(notify_world: World, twilio: Twilio
     # Notification receipts may land meanwhile; no decision event did.
     decisions = ("package.declined", "deadline.extension_requested", "offer.submitted")
     assert [t for t in after if t in decisions] == [t for t in before if t in decisions]
+
+
+async def test_questions_and_variations_are_emailed_to_the_side_that_did_not_act(notify_world: World, smtp_sink) -> None:
+    world = notify_world
+    await world.add_provider("Hereford Care", coverage=[{"kind": "districts", "codes": ["HR1"]}], tiers={})
+    package = await world.post()
+    pid = package["id"]
+    asked = await world.users["Beta Homecare"]("POST", f"/api/packages/{pid}/questions", {"text": "Is there parking?"}, expect=201)
+    await world.broker("POST", f"/api/packages/{pid}/questions/{asked['id']}/answer", {"text": "Yes, on the drive.", "publish": True}, expect=200)
+
+    async def emails(event: str, count: int) -> list[dict]:
+        deadline = time.monotonic() + 30
+        while True:
+            notes = [n for n in await world.broker("GET", f"/api/notifications?package_id={pid}", expect=200)
+                     if n["event"] == event and n["channel"] == "email" and n["status"] in ("sent", "delivered")]
+            if len(notes) >= count:
+                return notes
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{count} {event} emails not sent; got {notes}")
+            await asyncio.sleep(0.2)
+
+    told = {n["user_id"] for n in await emails("question.answered", 3)}
+    matched_users = {world.users[name].user["id"] for name in ("Alpha Care", "Beta Homecare", "Gamma Support")}
+    assert told == matched_users  # Hereford (unmatched) is in no record
+    assert {n["user_id"] for n in await emails("question.asked", 1)} == {world.broker.user["id"]}
+    for mail in smtp_sink.all():
+        assert "SG1 1AA" not in mail.part("plain") and "HCC-0001" not in mail.part("plain")
+
+    offer = await world.users["Alpha Care"]("POST", f"/api/packages/{pid}/offers", {"hourly_rate": 22, "start_date": package["start_date"], "can_meet_needs": True}, expect=201)
+    await world.broker("POST", f"/api/packages/{pid}/award", {"offer_id": offer["id"]}, expect=200)
+    await world.users["Alpha Care"]("POST", f"/api/packages/{pid}/variations", {"reason": "flex", "hours_per_week": 11, "effective_from": "2030-01-06"}, expect=201)
+    assert {n["user_id"] for n in await emails("variation.accepted", 1)} == {world.broker.user["id"]}
+    # The provider proposed it: its proposal is not mailed back to it; brokers hear of it.
+    proposed = await emails("variation.proposed", 1)
+    assert {n["user_id"] for n in proposed} == {world.broker.user["id"]}
