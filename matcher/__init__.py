@@ -35,20 +35,26 @@ from matcher.model import (
     Package,
     Provider,
 )
+from matcher.more_time import TimeRequest, TimeRequests
 from matcher.offers import OfferBook
 from matcher.packages import PackageStore, Reader
+from matcher.placement_inputs import AnswerInput, DeclineInput, QuestionInput, VariationInput
 from matcher.providers import ProviderStore
+from matcher.purchase_orders import PurchaseOrders, order_csv, order_lines, visit_cost
+from matcher.questions import Question, Questions
 from matcher.reminders import Reminders
 from matcher.round_map import RoundMap
 from matcher.rounds import RoundBook, RoundIndex
 from matcher.reports import Reports, parse_range, to_csv
 from matcher.sight import Sightings
+from matcher.variations import Variation, Variations
 from matcher.views import broker_view
 
 __all__ = [
     # typed inputs (parsed by web, taken by the stores) and their building blocks
     "AreaInput", "AvailabilityInput", "AwardInput", "Email", "Id", "Input", "OfferInput", "PackageInput", "Phone",
     "ProviderInput", "ProviderPatch", "Query", "ReasonInput", "no_controls",
+    "AnswerInput", "DeclineInput", "QuestionInput", "VariationInput",
     "Area", "AreaStore", "AvailabilityDesk", "AvailabilityStore", "BANDS", "BrokerageError",
     "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "Forbidden", "Invalid",
     "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageStore",
@@ -56,4 +62,7 @@ __all__ = [
     "SERVICE_TYPES", "SPECIALISMS", "Sightings",
     "TooEarly", "URGENCIES", "broker_view", "ordered_matches", "parse_district", "parse_range",
     "schedule_window", "to_csv", "views",
+    # before and after the award
+    "PurchaseOrders", "Question", "Questions", "TimeRequest", "TimeRequests", "Variation", "Variations",
+    "order_csv", "order_lines", "visit_cost",
 ]

@@ -6,9 +6,11 @@ from notifier.devbox import DevOutbox
 from notifier.errors import NotifierError, PermanentError, TransientError
 from notifier.outbox import Outbox
 from notifier.receipts import Receipts
-from notifier.runtime import STATUS_PATH, Notifier
+from notifier.replies import ReplyCodes, TextReplies, parse_reply, reply_code
+from notifier.runtime import INBOUND_PATH, STATUS_PATH, Notifier, sms_sender
 
 __all__ = [
     "STATUS_PATH", "DevOutbox", "Notifier", "NotifierError", "Outbox", "PermanentError", "Receipts", "TransientError",
     "ensure_consumer_group", "jobs",
+    "INBOUND_PATH", "ReplyCodes", "TextReplies", "parse_reply", "reply_code", "sms_sender",
 ]

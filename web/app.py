@@ -31,6 +31,7 @@ from web import (
     routes_notify,
     routes_offers,
     routes_packages,
+    routes_placement,
     routes_reports,
     routes_rounds,
 )
@@ -114,6 +115,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *routes_accounts.routes,
         *routes_directory.routes,
         *routes_packages.routes,
+        *routes_placement.routes,
         *routes_geo.routes,
         *routes_offers.routes,
         *routes_notify.routes,

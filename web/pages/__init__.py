@@ -3,6 +3,6 @@ JSON API and /ws like any other client."""
 
 from __future__ import annotations
 
-from web.pages import assets, auth, broker, provider
+from web.pages import assets, auth, broker, placement, provider
 
-routes = [*auth.routes, *provider.routes, *broker.routes, *assets.routes]
+routes = [*auth.routes, *provider.routes, *broker.routes, *placement.routes, *assets.routes]
