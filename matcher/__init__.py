@@ -10,7 +10,7 @@ from matcher.availability import AvailabilityStore, parse_district
 from matcher.availability_match import AvailabilityDesk, ordered_matches
 from matcher.deadlines import DeadlineKeeper, TooEarly, schedule_window
 from matcher.errors import BrokerageError, Conflict, Forbidden, Invalid, NotFound
-from matcher.fields import Email, Id, Input, Phone, Query, no_controls
+from matcher.fields import DATE_PATTERN, Email, Id, Input, Phone, Query, no_controls
 from matcher.inputs import (
     AreaInput,
     AvailabilityInput,
@@ -53,7 +53,7 @@ from matcher.views import broker_view
 __all__ = [
     # typed inputs (parsed by web, taken by the stores) and their building blocks
     "AreaInput", "AvailabilityInput", "AwardInput", "Email", "Id", "Input", "OfferInput", "PackageInput", "Phone",
-    "ProviderInput", "ProviderPatch", "Query", "ReasonInput", "no_controls",
+    "DATE_PATTERN", "ProviderInput", "ProviderPatch", "Query", "ReasonInput", "no_controls",
     "AnswerInput", "DeclineInput", "QuestionInput", "VariationInput",
     "Area", "AreaStore", "AvailabilityDesk", "AvailabilityStore", "BANDS", "BrokerageError",
     "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "Forbidden", "Invalid",
