@@ -45,7 +45,7 @@ class VariationInput(Input):
     def _some_change(cls, hours: float | None, info: ValidationInfo) -> float | None:
         # Invalid visits are reported on their own; only a change naming nothing is refused here.
         if hours is None and "visits" in info.data and info.data["visits"] is None:
-            raise ValueError("give new hours_per_week, new visits, or both")
+            raise ValueError("must be given unless the visits change")
         return hours
 
     def visit_dicts(self) -> list[dict[str, Any]] | None:
