@@ -121,6 +121,11 @@ class AccountStore:
     async def users_of_provider(self, provider_id: str) -> list[User]:
         return await self._members(keys.provider_users(provider_id))
 
+    async def users_with_phone(self, phone: str) -> list[User]:
+        """Users whose preferences register this E.164 number (a number may be a shared office phone)."""
+        users = await self._members(keys.phone_users(phone))
+        return [u for u in users if u.preferences.get("phone") == phone]
+
     async def users_with_role(self, role: str) -> list[User]:
         return await self._members(keys.role_users(role))
 
@@ -233,7 +238,15 @@ class AccountStore:
 
     async def set_preferences(self, user: User, changes: dict[str, Any]) -> User:
         merged = {**user.preferences, **changes}
-        await self.redis.hset(keys.user(user.id), "preferences", json.dumps(merged))
+        before, after = user.preferences.get("phone"), merged.get("phone")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.user(user.id), "preferences", json.dumps(merged))
+            # Phone -> users index: an SMS reply is matched to the user who registered the number.
+            if before and before != after:
+                pipe.srem(keys.phone_users(before), user.id)
+            if after:
+                pipe.sadd(keys.phone_users(after), user.id)
+            await pipe.execute()
         user.preferences = merged
         return user
 

@@ -212,3 +212,45 @@ def reminder_done(package_id: str, wave: int, extension: int = 0) -> str:
 # -- the administrative audit trail (back office) ------------------------------------------
 AUDIT = PREFIX + "audit"  # stream: every administrative change (who, when, what, before/after)
 AUDIT_MAX = 200_000  # approximate cap: years of a council's administrative changes
+
+
+# Before and after the award: questions, requests for more time, purchase orders, variations
+def package_questions(package_id: str) -> str:
+    """hash question id -> question JSON (asker, text, answer)."""
+    return f"{PREFIX}package:{package_id}:questions"
+
+
+def package_time_requests(package_id: str) -> str:
+    """hash request id -> a matched provider's request for more time (JSON)."""
+    return f"{PREFIX}package:{package_id}:more-time"
+
+
+def package_purchase_orders(package_id: str) -> str:
+    """list of the package's purchase order versions (JSON), oldest first."""
+    return f"{PREFIX}package:{package_id}:purchase-orders"
+
+
+PURCHASE_ORDER_SEQ = PREFIX + "purchase-order-seq"  # counter numbering purchase orders
+
+
+def package_variations(package_id: str) -> str:
+    """hash variation id -> variation JSON."""
+    return f"{PREFIX}package:{package_id}:variations"
+
+
+def reply_code(code: str) -> str:
+    """package id an SMS reply code stands for."""
+    return f"{PREFIX}reply-code:{code}"
+
+
+REPLY_CODE_TTL_S = 30 * 86400  # a reply code outlives any response window
+
+
+def phone_users(phone: str) -> str:
+    """set of user ids whose preferences register this phone (E.164)."""
+    return f"{PREFIX}phone:{phone}:users"
+
+
+def inbound_sms(message_sid: str) -> str:
+    """marks an incoming SMS handled: Twilio retries a webhook it thinks failed."""
+    return f"{PREFIX}inbound-sms:{message_sid}"

@@ -85,6 +85,10 @@ class Settings:
     round_speed_kmh: float = 25.0
     log_format: str = "text"
     metrics_token: str | None = field(default=None, repr=False)
+    # Council call-duration bands: (longest minutes in the band, fraction of the hourly rate);
+    # a visit longer than the last band is paid pro rata. Hertfordshire's schedule by default.
+    call_bands: tuple[tuple[int, float], ...] = ((20, 0.4), (35, 0.6), (50, 0.8), (60, 1.0))
+    variation_flex: float = 0.10
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -144,6 +148,8 @@ class Settings:
             ws_buffer_bytes=read("WS_BUFFER_BYTES", 1 << 20, _positive_int),
             realtime_port=read("REALTIME_PORT", 8001, _port),
             round_speed_kmh=read("ROUND_SPEED_KMH", 25.0, _positive_float),
+            call_bands=read("CALL_BANDS", ((20, 0.4), (35, 0.6), (50, 0.8), (60, 1.0)), _call_bands),
+            variation_flex=read("VARIATION_FLEX", 0.10, _fraction),
             geo_cache=Path(env["GEO_CACHE_DIR"]).resolve() if env.get("GEO_CACHE_DIR") else None,
             redis_sentinels=read("REDIS_SENTINELS", (), _host_ports),
             redis_master_name=env.get("REDIS_MASTER_NAME") or "mymaster",
@@ -218,6 +224,17 @@ def _fraction(raw: str) -> float:
     if not 0 <= value <= 1:
         raise ValueError("must be between 0 and 1")
     return value
+
+
+def _call_bands(raw: str) -> tuple[tuple[int, float], ...]:
+    """`20:0.4,35:0.6,50:0.8,60:1.0`: up to 20 minutes 40 % of the hourly rate, and so on."""
+    bands = []
+    for part in raw.split(","):
+        minutes, _, fraction = part.strip().partition(":")
+        bands.append((int(minutes), float(fraction)))
+    if not bands or any(m <= 0 or not 0 < f <= 10 for m, f in bands) or [m for m, _ in bands] != sorted({m for m, _ in bands}):
+        raise ValueError("must be ascending minutes:fraction pairs like 20:0.4,35:0.6,50:0.8,60:1.0")
+    return tuple(bands)
 
 
 def _port(raw: str) -> int:

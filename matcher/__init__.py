@@ -10,7 +10,7 @@ from matcher.availability import AvailabilityStore, parse_district
 from matcher.availability_match import AvailabilityDesk, ordered_matches
 from matcher.deadlines import DeadlineKeeper, TooEarly, schedule_window
 from matcher.errors import BrokerageError, Conflict, Forbidden, Invalid, NotFound
-from matcher.fields import Email, Id, Input, OptionalReason, Phone, Query, field_errors, no_controls
+from matcher.fields import DATE_PATTERN, Email, Id, Input, OptionalReason, Phone, Query, field_errors, no_controls
 from matcher.inputs import (
     AreaInput,
     AreaPatch,
@@ -36,21 +36,27 @@ from matcher.model import (
     Package,
     Provider,
 )
+from matcher.more_time import TimeRequest, TimeRequests
 from matcher.offers import OfferBook
 from matcher.packages import PackageStore, Reader
+from matcher.placement_inputs import AnswerInput, DeclineInput, QuestionInput, VariationInput
 from matcher.providers import ProviderStore
+from matcher.purchase_orders import PurchaseOrders, order_csv, order_lines, visit_cost
+from matcher.questions import Question, Questions
 from matcher.reminders import Reminders
 from matcher.round_map import RoundMap
 from matcher.rounds import RoundBook, RoundIndex
 from matcher.search import PackageQuery
 from matcher.reports import Reports, parse_range, to_csv
 from matcher.sight import Sightings
+from matcher.variations import Variation, Variations
 from matcher.views import broker_view
 
 __all__ = [
     # typed inputs (parsed by web, taken by the stores) and their building blocks
     "AreaInput", "AreaPatch", "AvailabilityInput", "AwardInput", "Email", "Id", "Input", "OfferInput", "OptionalReason", "PackageInput", "Phone",
     "ProviderInput", "ProviderPatch", "Query", "ReasonInput", "field_errors", "no_controls",
+    "DATE_PATTERN", "AnswerInput", "DeclineInput", "QuestionInput", "VariationInput",
     "Area", "AreaStore", "AvailabilityDesk", "AvailabilityStore", "BANDS", "BrokerageError",
     "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "Forbidden", "Invalid",
     "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageQuery", "PackageStore",
@@ -58,4 +64,7 @@ __all__ = [
     "SERVICE_TYPES", "SPECIALISMS", "Sightings",
     "TooEarly", "URGENCIES", "broker_view", "ordered_matches", "parse_district", "parse_range",
     "bulk", "schedule_window", "to_csv", "views",
+    # before and after the award
+    "PurchaseOrders", "Question", "Questions", "TimeRequest", "TimeRequests", "Variation", "Variations",
+    "order_csv", "order_lines", "visit_cost",
 ]

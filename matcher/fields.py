@@ -145,5 +145,12 @@ MESSAGES = {
 def _message(error: Any) -> str:
     if error["type"] in MESSAGES:
         return MESSAGES[error["type"]]
+    # Shown on pages as written: plain words rather than pydantic's regexes and counts.
+    ctx = error.get("ctx") or {}
+    if error["type"] == "string_too_short":
+        least = ctx.get("min_length", 1)
+        return "must not be empty" if least == 1 else f"must be at least {least} characters"
+    if error["type"] == "string_pattern_mismatch":
+        return "must be a date like 2026-11-23" if ctx.get("pattern") == DATE_PATTERN else "is not in the expected format"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")

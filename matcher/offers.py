@@ -21,13 +21,17 @@ from matcher.errors import Conflict, Invalid, NotFound
 from matcher.inputs import OfferInput
 from matcher.model import Offer, Package
 from matcher.providers import ProviderStore
+from matcher.purchase_orders import PurchaseOrders
 from matcher.scoring import score
 from matcher.tx import transact
 
 
 class OfferBook:
-    def __init__(self, redis: Redis, settings: Settings, packages: pk.PackageStore, providers: ProviderStore, events: EventLog) -> None:
+    def __init__(self, redis: Redis, settings: Settings, packages: pk.PackageStore, providers: ProviderStore, events: EventLog,
+                 purchase_orders: PurchaseOrders | None = None) -> None:
         self.redis = redis
+        # On award the purchase order is issued in the same transaction (contract: "on award a purchase order exists").
+        self.purchase_orders = purchase_orders or PurchaseOrders(redis, events, settings.call_bands)
         self.settings = settings
         self.packages = packages
         self.providers = providers
@@ -123,6 +127,7 @@ class OfferBook:
             if chosen["status"] != "submitted":
                 raise Conflict(f"That offer is {chosen['status']} and cannot be accepted.", code="offer_not_submitted")
             matched = await pipe.hkeys(keys.package_matches(package_id))
+            number = await self.purchase_orders.next_number()
             now = iso(time.time())
             package.awarded_at, package.awarded_offer_id, package.awarded_provider_id = now, chosen["id"], chosen["provider_id"]
             pipe.multi()
@@ -133,6 +138,7 @@ class OfferBook:
             pipe.hset(keys.package_offers(package_id), chosen["id"], json.dumps(chosen))
             losers = state.decline_submitted(pipe, package_id, offers, now)
             self._queue_outcomes(pipe, package, chosen, losers, matched, actor)
+            self.purchase_orders.queue_issue(pipe, package, chosen["provider_id"], chosen["hourly_rate"], actor, number=number, version=1)
             return package
 
         return await transact(self.redis, _keys(package_id), write)

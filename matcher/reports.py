@@ -17,6 +17,9 @@ Definitions (documented in docs/framework.md):
   offered on or declined (an offer later withdrawn still counts as a response).
 - awarded_hours_by_provider: per provider, sum of hours_per_week of the packages awarded
   to it (a package later handed back still counts: the award happened).
+- variations: counts of variations proposed, accepted (auto_accepted of them by the flex)
+  and declined; median_seconds_variation_turnaround: median of decision time - proposal
+  time over decided variations (an automatic acceptance counts as 0 s); null if none.
 """
 
 from __future__ import annotations
@@ -83,6 +86,8 @@ class _Tally:
     matched: dict[str, int] = field(default_factory=dict)
     responded: dict[str, int] = field(default_factory=dict)
     hours: dict[str, float] = field(default_factory=dict)
+    variations: dict[str, int] = field(default_factory=lambda: {"proposed": 0, "accepted": 0, "auto_accepted": 0, "declined": 0})
+    turnaround: list[float] = field(default_factory=list)
 
     def add(self, history: list[Event]) -> None:
         posted = next((e for e in history if e.type == "package.posted"), None)
@@ -94,6 +99,7 @@ class _Tally:
         matched: set[str] = set()
         responded: set[str] = set()
         award: Event | None = None
+        proposed_at: dict[str, float] = {}
         for event in history:
             if event.type == "package.matched":
                 matched.add(event.data.get("provider_id", ""))
@@ -104,6 +110,17 @@ class _Tally:
                 responded.add(event.data.get("provider_id", ""))
             elif event.type == "package.awarded" and award is None:
                 award = event
+            elif event.type == "variation.proposed":
+                self.variations["proposed"] += 1
+                proposed_at[event.data.get("variation", {}).get("id", "")] = parse_iso(event.at)
+            elif event.type in ("variation.accepted", "variation.declined"):
+                outcome = "accepted" if event.type == "variation.accepted" else "declined"
+                self.variations[outcome] += 1
+                if event.data.get("auto"):
+                    self.variations["auto_accepted"] += 1
+                started = proposed_at.get(event.data.get("variation_id", ""))
+                if started is not None:
+                    self.turnaround.append(max(0.0, parse_iso(event.at) - started))
             elif event.type == "package.unplaced":
                 self.unplaced += 1
                 district = package.get("district") or "unknown"
@@ -141,6 +158,8 @@ class _Tally:
                 pid: _pct(self.responded.get(pid, 0), n) for pid, n in sorted(self.matched.items())
             },
             "awarded_hours_by_provider": {pid: round(h, 2) for pid, h in sorted(self.hours.items())},
+            "variations": dict(self.variations),
+            "median_seconds_variation_turnaround": round(statistics.median(self.turnaround), 1) if self.turnaround else None,
         }
 
 

@@ -6,10 +6,12 @@ from notifier.devbox import DevOutbox
 from notifier.errors import NotifierError, PermanentError, TransientError
 from notifier.outbox import Outbox
 from notifier.receipts import Receipts
-from notifier.runtime import STATUS_PATH, Notifier
+from notifier.replies import ReplyCodes, TextReplies, parse_reply, reply_code
+from notifier.runtime import INBOUND_PATH, STATUS_PATH, Notifier, sms_sender
 from notifier.vapid import application_server_key
 
 __all__ = [
-    "STATUS_PATH", "DevOutbox", "Notifier", "NotifierError", "Outbox", "PermanentError", "Receipts", "TransientError",
-    "application_server_key", "ensure_consumer_group", "jobs",
+    "INBOUND_PATH", "STATUS_PATH", "DevOutbox", "Notifier", "NotifierError", "Outbox", "PermanentError", "Receipts",
+    "ReplyCodes", "TextReplies", "TransientError", "application_server_key", "ensure_consumer_group", "jobs",
+    "parse_reply", "reply_code", "sms_sender",
 ]

@@ -18,17 +18,22 @@ from matcher import Package, PackageStore
 from notifier import rules
 from notifier.model import Notification, notification_id
 from notifier.outbox import Outbox
+from notifier.replies import reply_code
 
 log = logging.getLogger("notifier.planner")
 # (notification id, not before epoch): puts the delivery job on the queue.
 Enqueue = Callable[[str, float], Awaitable[None]]
 # (package id, provider id): arms the SMS fallback check for an unseen amber package.
 ArmFallback = Callable[[str, str], Awaitable[None]]
+# (package id): keeps the package's SMS reply code resolvable (see notifier/replies.py).
+RememberCode = Callable[[str], Awaitable[str]]
 
 
 class Planner:
     def __init__(self, accounts: AccountStore, packages: PackageStore, outbox: Outbox, enqueue: Enqueue,
-                 arm_fallback: ArmFallback, grace_s: float, subscriptions: PushSubscriptions | None = None) -> None:
+                 arm_fallback: ArmFallback, grace_s: float, subscriptions: PushSubscriptions | None = None,
+                 reply_codes: RememberCode | None = None) -> None:
+        self.reply_codes = reply_codes
         self.accounts = accounts
         self.packages = packages
         self.outbox = outbox
@@ -40,13 +45,17 @@ class Planner:
     async def handle(self, events: list[Event]) -> int:
         """Plan a batch of events; returns how many notifications were queued."""
         wanted = [e for e in events if e.package_id and (
-            (e.type in rules.PROVIDER_EVENTS and e.audience) or e.type in rules.BROKER_EVENTS)]
+            (rules.told(e.type, e.data)[0] and e.audience) or rules.told(e.type, e.data)[1])]
         if not wanted:
             return 0
         # Once per batch: a burst of matches shares one read of each team.
-        team = await self.teams({p for e in wanted for p in e.audience})
-        brokers = await self.accounts.users_with_role("broker") if any(e.type in rules.BROKER_EVENTS for e in wanted) else []
+        team = await self.teams({p for e in wanted if rules.told(e.type, e.data)[0] for p in e.audience})
+        brokers = await self.accounts.users_with_role("broker") if any(rules.told(e.type, e.data)[1] for e in wanted) else []
         devices = await self.devices([u for users in team.values() for u in users] + list(brokers))
+        if self.reply_codes is not None:
+            for event in wanted:
+                if event.type in rules.REPLY_CODE_EVENTS and event.package_id:
+                    await self.reply_codes(event.package_id)
         # One read of every package the batch names.
         packages = await self.packages.load_many(list(dict.fromkeys(e.package_id or "" for e in wanted)))
         queued = 0
@@ -56,10 +65,12 @@ class Planner:
             if package is None:
                 continue
             now = datetime.now(timezone.utc)
-            if event.type in rules.BROKER_EVENTS:
+            to_providers, to_brokers = rules.told(event.type, event.data)
+            if to_brokers:
                 for user in brokers:
-                    for note in plan_for_user(event, package, user, now, devices=devices.get(user.id, [])):
+                    for note in plan_for_user(event, package, user, now, devices=devices.get(user.id, []), for_broker=True):
                         queued += await self.submit(note)
+            if not to_providers:
                 continue
             for provider_id in event.audience:
                 for user in team.get(provider_id, []):
@@ -88,13 +99,14 @@ class Planner:
         return {pid: await self.accounts.users_of_provider(pid) for pid in provider_ids}
 
 
-def context_of(event: Event, package: Package) -> dict[str, Any]:
+def context_of(event: Event, package: Package, *, for_broker: bool = False) -> dict[str, Any]:
     """What the message may say: nothing a provider may not see before award."""
     return {
+        "reply_code": reply_code(package.id) if event.type in rules.REPLY_CODE_EVENTS and not for_broker else None,
         "package_id": package.id, "urgency": package.urgency, "district": package.district,
         "sector": package.sector, "hours_per_week": package.hours_per_week,
-        "deadline": event.data.get("deadline") or package.deadline, "reason": event.data.get("reason"),
-        "for_broker": event.type in rules.BROKER_EVENTS, "offers": event.data.get("offers"),
+        "deadline": event.data.get("deadline") or package.deadline, "reason": event.data.get("reason"), "auto": event.data.get("auto"),
+        "for_broker": for_broker or event.type in rules.BROKER_EVENTS, "offers": event.data.get("offers"),
     }
 
 
@@ -103,10 +115,11 @@ def _all_channels(user: User) -> set[str]:
 
 
 def plan_for_user(event: Event, package: Package, user: User, now: datetime, *,
-                  channels: list[str] | None = None, devices: list[str] | None = None) -> list[Notification]:
+                  channels: list[str] | None = None, devices: list[str] | None = None,
+                  for_broker: bool = False) -> list[Notification]:
     chosen = rules.channels_for(user.preferences, package.urgency) if channels is None else channels
     held = rules.hold_until(user.preferences, package.urgency, now)
-    key_event = event.type
+    key_event = rules.item_key(event.type, event.data)
     if event.type == "deadline.reminder":
         key_event = f"{event.type}:wave{event.data.get('wave', 1)}"  # one reminder per window
     out = []
@@ -120,6 +133,7 @@ def plan_for_user(event: Event, package: Package, user: User, now: datetime, *,
                 id=notification_id(user.id, package.id, key_event, channel_key), user_id=user.id, package_id=package.id,
                 event=event.type, key_event=key_event, channel=channel, device=device, event_id=event.id,
                 urgency=package.urgency, created_at=iso(now.timestamp()), updated_at=iso(now.timestamp()),
-                queued_at=time.time(), not_before=held.timestamp() if held else 0.0, context=context_of(event, package),
+                queued_at=time.time(), not_before=held.timestamp() if held else 0.0,
+                context=context_of(event, package, for_broker=for_broker),
             ))
     return out

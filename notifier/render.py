@@ -87,6 +87,20 @@ class Renderer:
         if event == "package.awaiting_award":
             offers = ctx.get("offers")
             return f"The package in {where} is ready to award" + (f" ({offers} offer{'s' if offers != 1 else ''})" if isinstance(offers, int) else "")
+        if event == "question.asked":
+            return f"A provider asked a question about the package in {where}"
+        if event == "question.answered":
+            return f"The council answered a question about the package in {where}"
+        if event == "deadline.extension_requested":
+            return f"A provider asked for more time on the package in {where}"
+        if event == "deadline.extension_refused":
+            return f"No more time on the package in {where}: the deadline stands"
+        if event == "variation.proposed":
+            return f"A change to the package in {where} is proposed"
+        if event == "variation.accepted":
+            return f"A change to the package in {where} was accepted" + (" within the flex" if ctx.get("auto") else "")
+        if event == "variation.declined":
+            return f"A change to the package in {where} was declined"
         return f"Update on the package in {where}"
 
     def email(self, event: str, ctx: dict[str, Any]) -> Email:
@@ -115,10 +129,14 @@ class Renderer:
         if ctx.get("deadline") and event in ("package.matched", "deadline.reminder"):
             parts.append(f"Reply by {uk_time(ctx['deadline'], short=True)}.")
         link = self.package_link(ctx["package_id"], for_broker=True) if ctx.get("for_broker") else self.short_link(ctx["package_id"])
-        text = " ".join(parts + [link])
+        tail = [link]
+        if ctx.get("reply_code"):
+            code = ctx["reply_code"]
+            tail.append(f"Reply NO {code} <reason> to decline, MORE {code} <reason> for more time.")
+        text = " ".join(parts + tail)
         while sms_segments(text) > SMS_MAX_SEGMENTS and len(parts) > 1:
-            parts.pop()  # the link matters most; drop detail first
-            text = " ".join(parts + [link])
+            parts.pop()  # the link and reply code matter most; drop detail first
+            text = " ".join(parts + tail)
         return text
 
     def push(self, event: str, ctx: dict[str, Any], notification_id: str) -> dict[str, Any]:

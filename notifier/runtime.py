@@ -33,6 +33,7 @@ from notifier.outbox import Outbox
 from notifier.planner import Planner
 from notifier.push import PushSender
 from notifier.render import Renderer
+from notifier.replies import ReplyCodes
 from notifier.sms import TwilioSender
 from notifier.vapid import vapid_key
 
@@ -41,6 +42,7 @@ DELIVER_JOB = "deliver_notification"
 FALLBACK_JOB = "sms_fallback"
 SWEEP_EVERY_S = 5.0
 STATUS_PATH = "/hooks/twilio/status"
+INBOUND_PATH = "/hooks/twilio/inbound"
 
 
 def email_sender(settings: Settings, outbox: DevOutbox) -> EmailSender:
@@ -84,7 +86,8 @@ class Notifier:
             await arq.enqueue_job(FALLBACK_JOB, package_id, provider_id, _job_id=keys.fallback_job_id(package_id, provider_id),
                                   _defer_by=settings.sms_fallback_s)
 
-        planner = Planner(accounts, packages, outbox, enqueue, arm_fallback, policy.grace_s, subscriptions)
+        planner = Planner(accounts, packages, outbox, enqueue, arm_fallback, policy.grace_s, subscriptions,
+                          reply_codes=ReplyCodes(redis).remember)
         name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         return cls(settings=settings, arq=arq, outbox=outbox, deliverer=deliverer, planner=planner,
                    fallback=FallbackCheck(packages, planner), consumer=EventConsumer(redis, planner, name),

@@ -27,6 +27,10 @@ from matcher import (
     RoundBook,
     RoundMap,
     ProviderStore,
+    PurchaseOrders,
+    Questions,
+    TimeRequests,
+    Variations,
     schedule_window,
 )
 from notifier import ensure_consumer_group
@@ -49,6 +53,10 @@ class Brokerage:
     round_map: RoundMap
     audit: AuditTrail
     subscriptions: PushSubscriptions
+    purchase_orders: PurchaseOrders
+    questions: Questions
+    time_requests: TimeRequests
+    variations: Variations
 
     @classmethod
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
@@ -68,15 +76,19 @@ class Brokerage:
         rounds = RoundBook(redis, postcodes, slots, settings.round_speed_kmh)
         packages = PackageStore(redis, settings, postcodes, areas, providers, events, schedule,
                                 availability=slots.fitting, rounds=rounds)
+        orders = PurchaseOrders(redis, events, settings.call_bands)
         return cls(
             settings=settings, redis=redis, arq=arq, postcodes=postcodes, events=events,
             accounts=AccountStore(redis, settings), areas=areas, providers=providers, packages=packages,
-            offers=OfferBook(redis, settings, packages, providers, events),
+            offers=OfferBook(redis, settings, packages, providers, events, orders),
             deadlines=DeadlineKeeper(packages, arq),
             availability=AvailabilityDesk(slots, packages),
             round_map=RoundMap(packages, providers, rounds),
             audit=AuditTrail(redis),
             subscriptions=PushSubscriptions(redis),
+            purchase_orders=orders, questions=Questions(redis, packages, events),
+            time_requests=TimeRequests(redis, packages, events),
+            variations=Variations(redis, packages, events, orders, settings.variation_flex),
         )
 
     async def close(self) -> None:

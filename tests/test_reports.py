@@ -120,7 +120,7 @@ async def test_summary_matches_a_scripted_history(world: World) -> None:
     assert [table[("provider_response_rate", p)] for p in (A, B, C)] == ["75.0", "100.0", "25.0"]
     assert table[("awarded_hours_by_provider", A)] == "10.0" and table[("awarded_hours_by_provider", B)] == "10.5"
     assert table[("from", "")] == "2025-03-01T00:00:00Z"
-    assert len(rows) == 1 + 2 + 3 + 1 + 3 + 1 + 2 + 3 + 2  # header, range, counts, pct, medians, offers, districts, rates, hours
+    assert len(rows) == 1 + 2 + 3 + 1 + 3 + 1 + 2 + 3 + 2 + 4 + 1  # header, range, counts, pct, medians, offers, districts, rates, hours, variations, turnaround
 
 
 async def test_summary_of_a_real_day_through_the_api(world: World) -> None:

@@ -35,6 +35,7 @@ from web import (
     routes_offers,
     routes_packages,
     routes_push,
+    routes_placement,
     routes_reports,
     routes_rounds,
 )
@@ -126,6 +127,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *routes_directory.routes,
         *routes_broker_tools.routes,
         *routes_packages.routes,
+        *routes_placement.routes,
         *routes_geo.routes,
         *routes_offers.routes,
         *routes_notify.routes,

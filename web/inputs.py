@@ -132,6 +132,11 @@ class ReportQuery(Query):
     format: Literal["json", "csv"] = "json"
 
 
+class PurchaseOrderQuery(Query):
+    version: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    format: Literal["json", "csv"] = "json"
+
+
 class OutboxQuery(Query):
     format: Literal["json", "html", ""] = ""
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from notifier import STATUS_PATH, DevOutbox, Outbox, Receipts
+from notifier import INBOUND_PATH, STATUS_PATH, DevOutbox, Outbox, Receipts, ReplyCodes, TextReplies, sms_sender
 from web import api
 from web.api import BROKER, PUBLIC, Call
 from web.errors import HttpError
@@ -39,6 +39,29 @@ async def twilio_status(call: Call) -> Response:
         raise HttpError(403, "bad_signature", "The request is not signed by Twilio.")
     await receipts.apply(request.query_params.get("n", ""), params)
     return Response(status_code=204)
+
+
+async def twilio_inbound(call: Call) -> Response:
+    """Twilio's incoming-message webhook: a provider answering an alert by text (NO / MORE)."""
+    request = call.request
+    service = brokerage(request)
+    settings = service.settings
+    params = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+    receipts = Receipts(_outbox(request), settings.twilio.auth_token, settings.public_url)
+    if not receipts.valid(request.url.path, request.url.query, params, request.headers.get("x-twilio-signature")):
+        raise HttpError(403, "bad_signature", "The request is not signed by Twilio.")
+    sender = sms_sender(settings, DevOutbox(service.redis))
+    try:
+        async def send(to: str, body: str) -> None:
+            await sender.send(to, body, None)
+
+        replies = TextReplies(service.accounts, ReplyCodes(service.redis), service.offers, service.time_requests, send)
+        await replies.handle(params.get("From", ""), params.get("Body", ""), params.get("MessageSid", ""))
+    finally:
+        await sender.close()
+    # The confirmation went out through the REST API (so it is recorded like every SMS); an
+    # empty TwiML answer keeps Twilio from sending anything more.
+    return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', media_type="text/xml")
 
 
 async def dev_outbox(call: Call) -> Response:
@@ -73,6 +96,9 @@ routes = [
             query=NotificationQuery, returns=list[NotificationOut], errors=(404,), tag="notifications"),
     api.post(STATUS_PATH, twilio_status, "Twilio's status callback (form-encoded, X-Twilio-Signature checked)",
              auth=PUBLIC, status=204, errors=(403,), media="", tag="hooks"),
+    api.post(INBOUND_PATH, twilio_inbound, "Twilio's incoming-message webhook: a provider answers an alert by text "
+             "(NO/MORE with the reply code; form-encoded, X-Twilio-Signature checked)",
+             auth=PUBLIC, errors=(403,), media="text/xml", tag="hooks"),
     # Every recipient's address and number is on this page: brokers and admins only.
     api.get("/dev/outbox", dev_outbox, "Messages kept instead of sent while a channel is in dev mode (HTML, or JSON)",
             auth=BROKER, query=OutboxQuery, returns=list[dict], errors=(404,), extra_media={"text/html": "a table"},

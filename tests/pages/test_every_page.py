@@ -148,3 +148,52 @@ async def test_api_reference_page(browsing: Browsing, width: int) -> None:
     await page.goto("/docs")
     await page.get_by_role("heading", name="API reference").wait_for()
     await check(page, "api-docs", width)
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+async def test_placement_pages(world: World, browsing: Browsing, width: int) -> None:
+    """Questions and more time on both package pages; after award the purchase order (and its
+    printable page) and variations, with each side's forms."""
+    ids = await setup(world)
+    pid = ids["package"]
+    alpha = world.users["Alpha Care"]
+    asked = await world.users["Beta Homecare"]("POST", f"/api/packages/{pid}/questions", {"text": "Is a hoist in place for the double-up?"}, expect=201)
+    await alpha("POST", f"/api/packages/{pid}/more-time", {"reason": "Our coordinator is back on Monday"}, expect=201)
+    broker = await browsing.signed_in(BROKER, PASSWORD, width=width)
+    await broker.goto(f"/broker/packages/{pid}")
+    await broker.locator("#questions > li").first.wait_for()
+    await broker.locator("#more-time > li").first.wait_for()
+    await check(broker, "broker-package-questions", width)
+    answer = broker.locator(f"#answer-{asked['id']}")
+    await answer.get_by_label("Your answer").fill("Yes, a ceiling hoist is fitted.")
+    await answer.get_by_label("Share the question and answer with every matched provider (the asker is not named)").check()
+    await answer.get_by_role("button", name="Send answer").click()
+    await broker.get_by_text("Answer: Yes, a ceiling hoist is fitted.").wait_for()
+
+    provider = await browsing.signed_in(ALPHA, PASSWORD, width=width)
+    await provider.goto(f"/provider/packages/{ids['green']}")
+    await provider.get_by_role("button", name="Ask question").wait_for()
+    await provider.get_by_label("Ask the council a question").fill("Is there parking nearby?")
+    await provider.get_by_role("button", name="Ask question").click()
+    await provider.get_by_text("Is there parking nearby?").wait_for()
+    await provider.goto(f"/provider/packages/{pid}")
+    await provider.get_by_text("Answer: Yes, a ceiling hoist is fitted.").wait_for()
+    await check(provider, "provider-package-questions", width)
+
+    offers = await world.broker("GET", f"/api/packages/{pid}/offers", expect=200)
+    alpha_offer = next(o for o in offers if o["provider_id"] == world.providers["Alpha Care"]["id"])
+    await world.broker("POST", f"/api/packages/{pid}/award", {"offer_id": alpha_offer["id"]}, expect=200)
+    await world.broker("POST", f"/api/packages/{pid}/variations", {"reason": "Add weekend lunch calls", "hours_per_week": 16, "effective_from": "2030-01-06"}, expect=201)
+    await provider.goto(f"/provider/packages/{pid}")
+    await provider.get_by_role("button", name="Accept change").wait_for()
+    await check(provider, "provider-package-awarded", width)
+    await provider.get_by_role("button", name="Accept change").click()
+    await provider.get_by_role("heading", name="version 2").wait_for()
+    await provider.get_by_role("link", name="Printable purchase order").click()
+    await provider.get_by_role("heading", name="version 2").wait_for()
+    await check(provider, "purchase-order", width)
+    await broker.goto(f"/broker/packages/{pid}")
+    await broker.get_by_role("button", name="Propose change").wait_for()
+    await broker.get_by_role("button", name="Propose change").click()
+    await broker.locator(".govuk-error-summary").wait_for()
+    await check(broker, "broker-package-awarded-errors", width)

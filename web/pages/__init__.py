@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from web.pages import (
     admin_areas, admin_people, admin_providers, assets, auth, broker, broker_actions, broker_lists, broker_reports,
-    provider, public,
+    placement, provider, public,
 )
 
 routes = [*auth.routes, *provider.routes, *broker_lists.routes, *broker_reports.routes, *broker_actions.routes,
-          *broker.routes, *admin_providers.routes, *admin_people.routes, *admin_areas.routes, *public.routes,
+          *broker.routes, *placement.routes, *admin_providers.routes, *admin_people.routes, *admin_areas.routes, *public.routes,
           *assets.routes]

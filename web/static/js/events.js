@@ -50,6 +50,22 @@ export function describe(msg, packages) {
     case "offer.accepted":
     case "offer.declined":
       return { pid, text: `${words(msg.type.replace(".", " "))}: ${label}, ${nameOf(d.provider_id || (d.provider_ids || [])[0])}.`, tone: "", quiet: true };
+    case "question.asked":
+      return { pid, text: `${nameOf(d.provider_id)} asked about ${label}: ${d.text}`, tone: "alert" };
+    case "question.answered":
+      return { pid, text: `Answered ${d.published ? "for every matched provider" : "privately"}: ${d.question} – ${d.answer}`, tone: "" };
+    case "deadline.extension_requested":
+      return { pid, text: `${nameOf(d.provider_id)} asked for more time on ${label}: ${d.reason}`, tone: "alert" };
+    case "deadline.extension_refused":
+      return { pid, text: `More time refused to ${nameOf(d.provider_id)}: ${d.reason}`, tone: "" };
+    case "purchase_order.issued":
+      return { pid, text: `Purchase order ${d.number} version ${d.version} issued: ${money(d.weekly_cost)} a week.`, tone: "win" };
+    case "variation.proposed":
+      return { pid, text: `Change proposed by the ${(d.variation || {}).proposed_by === "broker" ? "council" : "provider"}: ${(d.variation || {}).reason || ""}`, tone: "" };
+    case "variation.accepted":
+      return { pid, text: `Change accepted${d.auto ? " within the flex (provider's change)" : ""}: ${d.hours_per_week} hours a week from ${d.effective_from}.`, tone: d.auto ? "alert" : "win" };
+    case "variation.declined":
+      return { pid, text: `Change declined${d.reason ? ": " + d.reason : ""}.`, tone: "" };
     case "availability.posted":
       return { pid: null, text: `${nameOf(d.provider_id)} posted availability.`, tone: "" };
     default:

@@ -1,0 +1,98 @@
+"""Requests for more time: a matched provider asks the broker for a longer window.
+
+The broker extends the deadline (POST /api/packages/{id}/deadline) or refuses with a reason;
+either way the provider hears (`deadline.extended` to everyone matched, or
+`deadline.extension_refused` to the asker)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+from config import keys
+from core import Event, EventLog, iso, new_id
+from matcher import state
+from matcher.errors import Conflict, NotFound
+from matcher.model import Record
+from matcher.packages import PackageStore, Reader
+from matcher.tx import transact
+from matcher.inputs import ReasonInput
+
+
+@dataclass
+class TimeRequest(Record):
+    id: str
+    package_id: str
+    provider_id: str
+    requested_by: str
+    reason: str
+    requested_at: str
+    status: str = "requested"  # requested, refused, extended
+    decided_at: str | None = None
+    decided_by: str | None = None
+    decision_reason: str | None = None
+
+
+class TimeRequests:
+    def __init__(self, redis: Redis, packages: PackageStore, events: EventLog) -> None:
+        self.redis = redis
+        self.packages = packages
+        self.events = events
+
+    async def request(self, package_id: str, body: ReasonInput, reader: Reader) -> TimeRequest:
+        provider_id = reader.provider_id or ""
+        await self.packages.require_match(package_id, provider_id)
+        reason = body.reason
+        ask = TimeRequest(id=new_id("mtr"), package_id=package_id, provider_id=provider_id, requested_by=reader.user_id,
+                          reason=reason, requested_at=iso(time.time()))
+
+        async def write(pipe: Pipeline) -> TimeRequest:
+            package = await state.load_in(pipe, package_id)
+            if package.status != "live":
+                raise Conflict(f"The package is {package.status}; its response window is closed.", code="package_not_live")
+            pipe.multi()
+            pipe.hset(keys.package_time_requests(package_id), ask.id, json.dumps(ask.to_dict()))
+            self.events.queue(pipe, Event(type="deadline.extension_requested", actor=reader.user_id, package_id=package_id, data={
+                "package_id": package_id, "request_id": ask.id, "provider_id": provider_id, "reason": reason,
+                "deadline": package.deadline,
+            }))
+            return ask
+
+        return await transact(self.redis, [keys.package(package_id)], write)
+
+    async def refuse(self, package_id: str, request_id: str, body: ReasonInput, actor: str) -> TimeRequest:
+        reason = body.reason
+
+        async def write(pipe: Pipeline) -> TimeRequest:
+            package = await state.load_in(pipe, package_id)
+            raw = await pipe.hget(keys.package_time_requests(package_id), request_id)
+            if raw is None:
+                raise NotFound("No such request for more time.")
+            ask = TimeRequest.from_dict(json.loads(raw))
+            if ask.status != "requested":
+                raise Conflict(f"This request is already {ask.status}.", code="already_decided")
+            ask.status, ask.decided_at, ask.decided_by, ask.decision_reason = "refused", iso(time.time()), actor, reason
+            pipe.multi()
+            pipe.hset(keys.package_time_requests(package_id), request_id, json.dumps(ask.to_dict()))
+            self.events.queue(pipe, Event(type="deadline.extension_refused", actor=actor, package_id=package_id,
+                                          audience=[ask.provider_id], data={
+                "package_id": package_id, "request_id": request_id, "provider_id": ask.provider_id, "reason": reason,
+                "deadline": package.deadline,
+            }))
+            return ask
+
+        return await transact(self.redis, [keys.package(package_id), keys.package_time_requests(package_id)], write)
+
+    async def list(self, package_id: str, reader: Reader) -> list[dict[str, Any]]:
+        if reader.is_broker:
+            await self.packages.load(package_id)
+        else:
+            await self.packages.require_match(package_id, reader.provider_id or "")
+        raws = await self.redis.hvals(keys.package_time_requests(package_id))
+        asks = sorted((TimeRequest.from_dict(json.loads(r)) for r in raws), key=lambda a: (a.requested_at, a.id))
+        return [a.to_dict() for a in asks if reader.is_broker or a.provider_id == reader.provider_id]

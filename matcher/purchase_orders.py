@@ -1,0 +1,148 @@
+"""Purchase orders: issued on award, re-issued as the next version when a variation is accepted.
+
+The arithmetic is pure (`visit_cost`, `order_lines`, `weekly_totals`) so it can be checked
+exactly against the council's price schedule: a visit is paid as a fraction of the hourly
+rate by its call-duration band (Hertfordshire: under 21 minutes 40 %, 21-35 60 %, 36-50 80 %,
+51-60 100 %), longer visits pro rata, times the carers on it. Money is Decimal, rounded half
+up to the penny per visit, so a week is exactly the sum of its visits.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Sequence
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+from config import keys
+from core import Event, EventLog, iso
+from matcher.errors import NotFound
+from matcher.model import Package
+
+PENNY = Decimal("0.01")
+CallBands = Sequence[tuple[int, float]]
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def visit_cost(minutes: int, carers: int, hourly_rate: float, bands: CallBands) -> Decimal:
+    """One visit's price: the band's fraction of the hourly rate (pro rata past the last band), times carers."""
+    rate = Decimal(str(hourly_rate))
+    for longest, fraction in bands:
+        if minutes <= longest:
+            return _money(rate * Decimal(str(fraction)) * carers)
+    return _money(rate * Decimal(minutes) / Decimal(60) * carers)
+
+
+@dataclass(frozen=True)
+class Line:
+    days: list[str]
+    band: str
+    minutes: int
+    carers: int
+    visits_per_week: int
+    cost_per_visit: Decimal
+    weekly_cost: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["cost_per_visit"], out["weekly_cost"] = float(self.cost_per_visit), float(self.weekly_cost)
+        return out
+
+
+def order_lines(visits: list[dict[str, Any]], hourly_rate: float, bands: CallBands) -> list[Line]:
+    lines = []
+    for visit in visits:
+        per_visit = visit_cost(int(visit["minutes"]), int(visit.get("carers", 1)), hourly_rate, bands)
+        count = len(visit["days"])
+        lines.append(Line(list(visit["days"]), visit["band"], int(visit["minutes"]), int(visit.get("carers", 1)),
+                          count, per_visit, per_visit * count))
+    return lines
+
+
+def weekly_totals(lines: list[Line], hours_per_week: float, hourly_rate: float) -> Decimal:
+    """The week's cost: its visits; a package without a visit pattern (live-in) is its hours at the rate."""
+    if lines:
+        return sum((line.weekly_cost for line in lines), Decimal(0))
+    return _money(Decimal(str(hours_per_week)) * Decimal(str(hourly_rate)))
+
+
+def draft(package: Package, provider_id: str, hourly_rate: float, bands: CallBands, *, number: str, version: int,
+          issued_at: str, variation_id: str | None = None) -> dict[str, Any]:
+    """A purchase order for the package's needs as they stand."""
+    lines = order_lines(package.visits, hourly_rate, bands)
+    return {
+        "number": number, "package_id": package.id, "provider_id": provider_id, "hourly_rate": hourly_rate,
+        "weekly_hours": package.hours_per_week, "weekly_cost": float(weekly_totals(lines, package.hours_per_week, hourly_rate)),
+        "lines": [line.to_dict() for line in lines], "version": version, "issued_at": issued_at,
+        "start_date": package.start_date, "effective_from": package.start_date if version == 1 else None,
+        "variation_id": variation_id,
+    }
+
+
+def format_number(sequence: int) -> str:
+    return f"PO-{sequence:06d}"
+
+
+class PurchaseOrders:
+    def __init__(self, redis: Redis, events: EventLog, bands: CallBands) -> None:
+        self.redis = redis
+        self.events = events
+        self.bands = bands
+
+    async def next_number(self) -> str:
+        # Taken before the transaction that issues it: a transaction retried under contention
+        # leaves a gap in the sequence, never a duplicate.
+        return format_number(int(await self.redis.incr(keys.PURCHASE_ORDER_SEQ)))
+
+    def queue_issue(self, pipe: Pipeline, package: Package, provider_id: str, hourly_rate: float, actor: str, *,
+                    number: str, version: int, variation_id: str | None = None, effective_from: str | None = None) -> dict[str, Any]:
+        order = draft(package, provider_id, hourly_rate, self.bands, number=number, version=version,
+                      issued_at=iso(time.time()), variation_id=variation_id)
+        if effective_from:
+            order["effective_from"] = effective_from
+        pipe.rpush(keys.package_purchase_orders(package.id), json.dumps(order))
+        self.events.queue(pipe, Event(
+            type="purchase_order.issued", actor=actor, package_id=package.id, audience=[provider_id],
+            data={"package_id": package.id, "provider_id": provider_id, "number": number, "version": version,
+                  "weekly_cost": order["weekly_cost"], "weekly_hours": order["weekly_hours"], "variation_id": variation_id},
+        ))
+        return order
+
+    async def versions(self, package_id: str) -> list[dict[str, Any]]:
+        return [json.loads(raw) for raw in await self.redis.lrange(keys.package_purchase_orders(package_id), 0, -1)]
+
+    async def latest(self, package_id: str) -> dict[str, Any]:
+        raw = await self.redis.lindex(keys.package_purchase_orders(package_id), -1)
+        if raw is None:
+            raise NotFound("This package has no purchase order: it has not been awarded.")
+        return json.loads(raw)
+
+    @staticmethod
+    async def latest_in(pipe: Pipeline, package_id: str) -> dict[str, Any] | None:
+        raw = await pipe.lindex(keys.package_purchase_orders(package_id), -1)
+        return json.loads(raw) if raw else None
+
+
+CSV_COLUMNS = ("days", "band", "minutes", "carers", "visits_per_week", "cost_per_visit", "weekly_cost")
+
+
+def order_csv(order: dict[str, Any]) -> str:
+    """The order as CSV: a header block, then one row per line of the visit pattern."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for name in ("number", "version", "issued_at", "package_id", "provider_id", "hourly_rate", "weekly_hours", "weekly_cost"):
+        writer.writerow([name, order.get(name)])
+    writer.writerow([])
+    writer.writerow(CSV_COLUMNS)
+    for line in order["lines"]:
+        writer.writerow([" ".join(line["days"]) if k == "days" else (f"{line[k]:.2f}" if k.endswith("cost") or k == "cost_per_visit" else line[k]) for k in CSV_COLUMNS])
+    return out.getvalue()
