@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import World, package_body
 from tests.pages.conftest import Browsing, axe_violations, no_horizontal_scroll, shoot
+from tests.pages.test_broker_tools import fill_post_form
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD
 
 TEAM_EMAIL = "first.login@polygon-care.test"
@@ -172,17 +173,14 @@ async def test_pending_visit_and_excluded_providers_are_never_matched(world: Wor
 
     broker = await browsing.signed_in("broker@council.test", PASSWORD)
     await broker.goto("/broker/packages/new")
-    await broker.get_by_label("Postcode").fill("SG1 1AA")
-    await broker.get_by_label("Amber: respond within 24 hours").check()
-    await broker.get_by_label("Hours per week").fill("7")
-    await broker.get_by_label("Start date").fill(package_body()["start_date"])
-    await broker.get_by_label("Monday").first.check()
+    await fill_post_form(broker, "HCC-EXCL-1")
     await broker.get_by_text("Providers ruled out (optional)").click()
     await broker.get_by_label("Alpha Care").check()
     await broker.get_by_label("Why they are ruled out").fill("Service user asked for a different provider")
     await broker.get_by_role("button", name="Post package").click()
-    await broker.wait_for_url("**/broker/packages/pkg_*")
-    package_id = broker.url.split("/broker/packages/")[1].split("?")[0]
+    await broker.get_by_role("heading", name="Package posted").wait_for()
+    package_id = broker.url.split("/")[-2]
+    await broker.goto(f"/broker/packages/{package_id}")
     await broker.get_by_text("Alpha Care: Service user asked for a different provider").wait_for()
     matched = await matched_to(world, package_id)
     assert alpha not in matched and beta not in matched

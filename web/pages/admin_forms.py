@@ -84,7 +84,8 @@ def words_for(fields: dict[str, str], plain: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, problem in fields.items():
         key = name.split("[")[0].split(".")[0]
-        if key in plain and any(w in problem for w in ("required", "must be one of", "should be", "should match pattern", "at least 1 item", "at least 1 character", "non-empty", "empty", "at least one", "must be a list")):
+        if key in plain and any(w in problem for w in ("required", "must be one of", "should be", "should match pattern", "at least 1 item", "at least 1 character", "non-empty", "empty", "at least one", "must be a list",
+                                                  "expected format", "must be a date like")):
             out.setdefault(key, plain[key])
         else:
             out.setdefault(key, sentence(problem))
