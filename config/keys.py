@@ -254,3 +254,39 @@ def phone_users(phone: str) -> str:
 def inbound_sms(message_sid: str) -> str:
     """marks an incoming SMS handled: Twilio retries a webhook it thinks failed."""
     return f"{PREFIX}inbound-sms:{message_sid}"
+
+
+# Integration webhooks (webhooks/)
+WEBHOOK_GROUP = "webhooks"  # consumer group reading EVENTS to plan webhook deliveries
+WEBHOOKS = PREFIX + "webhooks"  # zset endpoint id -> registered epoch
+WEBHOOK_LANES = PREFIX + "webhook-lanes"  # set of "endpoint|lane" with deliveries waiting
+WEBHOOK_DELIVERY_TTL_S = 30 * 86400  # the delivery log and its claims outlive every retry
+WEBHOOK_DELIVERIES_KEPT = 1000  # newest deliveries listed per endpoint
+
+
+def webhook(endpoint_id: str) -> str:
+    """hash: the endpoint's url, event types, secret and registration."""
+    return f"{PREFIX}webhook:{endpoint_id}"
+
+
+def webhook_deliveries(endpoint_id: str) -> str:
+    """zset delivery id -> created epoch: the endpoint's delivery log."""
+    return f"{PREFIX}webhook:{endpoint_id}:deliveries"
+
+
+def webhook_delivery(delivery_id: str) -> str:
+    return f"{PREFIX}webhook-delivery:{delivery_id}"
+
+
+def webhook_claim(endpoint_id: str, event_id: str) -> str:
+    """SET NX: the one delivery of an event to an endpoint."""
+    return f"{PREFIX}webhook-claim:{endpoint_id}:{event_id}"
+
+
+def webhook_lane(endpoint_id: str, lane: str) -> str:
+    """zset delivery id -> event order: what waits for one endpoint about one package, in order."""
+    return f"{PREFIX}webhook-lane:{endpoint_id}:{lane}"
+
+
+def webhook_lane_job_id(endpoint_id: str, lane: str) -> str:
+    return f"webhook-lane:{endpoint_id}:{lane}"

@@ -46,6 +46,17 @@ class Push:
 
 
 @dataclass(frozen=True)
+class Webhooks:
+    """Integration webhooks: how long one delivery may take, and the backoff between tries
+    (doubling from `retry_base_s` up to `retry_max_s`) until `give_up_s` after the event."""
+
+    timeout_s: float = 10.0
+    retry_base_s: float = 5.0
+    retry_max_s: float = 300.0
+    give_up_s: float = 3 * 86400.0
+
+
+@dataclass(frozen=True)
 class Settings:
     redis_url: str | None
     data_dir: Path
@@ -62,6 +73,7 @@ class Settings:
     smtp: Smtp = field(default_factory=lambda: Smtp(None, 587, None, None, True, "brokerage@localhost"))
     twilio: Twilio = field(default_factory=lambda: Twilio(None, None, None, None))
     push: Push = field(default_factory=Push)
+    webhooks: Webhooks = field(default_factory=Webhooks)
     sms_fallback_s: int = 900
     reminder_at: float = 0.75
     public_url: str = "http://localhost:8000"
@@ -138,6 +150,12 @@ class Settings:
             push=Push(
                 vapid_private_key=env.get("VAPID_PRIVATE_KEY") or None,
                 subject=_vapid_subject(env.get("VAPID_SUBJECT") or f"mailto:{env.get('MAIL_FROM') or 'brokerage@localhost'}"),
+            ),
+            webhooks=Webhooks(
+                timeout_s=read("WEBHOOK_TIMEOUT_S", 10.0, _positive_float),
+                retry_base_s=read("WEBHOOK_RETRY_BASE_S", 5.0, _positive_float),
+                retry_max_s=read("WEBHOOK_RETRY_MAX_S", 300.0, _positive_float),
+                give_up_s=read("WEBHOOK_GIVE_UP_S", 3 * 86400.0, _positive_float),
             ),
             sms_fallback_s=read("SMS_FALLBACK_S", 900, _positive_int),
             reminder_at=read("REMINDER_AT", 0.75, _fraction),

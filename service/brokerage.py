@@ -14,8 +14,8 @@ from redis.asyncio import Redis
 
 import geo
 from accounts import AccountStore, PushSubscriptions
-from config import Settings, redis_target
-from core import AuditTrail, EventLog
+from config import Settings, keys, redis_target
+from core import AuditTrail, EventLog, ensure_group
 from matcher import (
     AreaStore,
     AvailabilityDesk,
@@ -34,6 +34,7 @@ from matcher import (
     schedule_window,
 )
 from notifier import ensure_consumer_group
+from webhooks import DeliveryLog, Endpoints
 
 
 @dataclass
@@ -57,12 +58,15 @@ class Brokerage:
     questions: Questions
     time_requests: TimeRequests
     variations: Variations
+    webhook_endpoints: Endpoints
+    webhook_deliveries: DeliveryLog
 
     @classmethod
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
         target = redis_target(settings)
         redis = target.connect()
         await ensure_consumer_group(redis)
+        await ensure_group(redis, keys.WEBHOOK_GROUP)
         arq = await create_pool(target.arq_settings())
         postcodes = postcodes or geo.PostcodeIndex.load(settings.geo_cache_dir)
         events = EventLog(redis, settings.event_retention_s)
@@ -89,6 +93,7 @@ class Brokerage:
             purchase_orders=orders, questions=Questions(redis, packages, events),
             time_requests=TimeRequests(redis, packages, events),
             variations=Variations(redis, packages, events, orders, settings.variation_flex),
+            webhook_endpoints=Endpoints(redis, events), webhook_deliveries=DeliveryLog(redis),
         )
 
     async def close(self) -> None:

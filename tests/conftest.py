@@ -13,7 +13,9 @@ import redis
 
 from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, RedisServer, Service
 
-SERVICE_ENV = {"DEADLINE_RED_S": "3", "LOCKOUT_S": "2", "LOGIN_RATE_PER_MIN": "100000"}
+SERVICE_ENV = {"DEADLINE_RED_S": "3", "LOCKOUT_S": "2", "LOGIN_RATE_PER_MIN": "100000",
+               # Webhook receivers that fail are tried again within a second, not minutes.
+               "WEBHOOK_RETRY_BASE_S": "0.2", "WEBHOOK_RETRY_MAX_S": "1", "WEBHOOK_TIMEOUT_S": "2"}
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"core"},
     {"accounts"},
     {"matcher"},
-    {"notifier", "realtime"},
+    {"notifier", "realtime", "webhooks"},
     {"service"},
     {"web", "worker"},
 ]

@@ -42,7 +42,7 @@ ADMIN = ("admin",)
 
 # Path parameters ending in `_id` must look like an id; anything else is a 404, unseen by Redis.
 NOUNS = {"package_id": "package", "offer_id": "offer", "provider_id": "provider", "user_id": "user",
-         "slot_id": "availability", "area_id": "area"}
+         "slot_id": "availability", "area_id": "area", "webhook_id": "webhook endpoint", "delivery_id": "delivery"}
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from web import (
     routes_placement,
     routes_reports,
     routes_rounds,
+    routes_webhooks,
 )
 from web.bodylimit import BodyLimit
 from web.csrf import CSRFMiddleware
@@ -135,6 +136,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *routes_availability.routes,
         *routes_reports.routes,
         *routes_rounds.routes,
+        *routes_webhooks.routes,
         *pages.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={

@@ -19,6 +19,7 @@ from accounts import (
     UnknownUser,
 )
 from matcher import BrokerageError, Conflict, Forbidden, Invalid, NotFound
+from webhooks import WebhookError, UnknownDelivery, UnknownEndpoint
 
 
 class HttpError(Exception):
@@ -50,8 +51,11 @@ STATUSES: dict[type[Exception], int] = {
     AccountDeactivated: 403,
     InvalidSubscription: 422,
     TooManyDevices: 409,
+    WebhookError: 400,
+    UnknownEndpoint: 404,
+    UnknownDelivery: 404,
 }
-DOMAIN_ERRORS: tuple[type[Exception], ...] = (BrokerageError, AccountError)
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (BrokerageError, AccountError, WebhookError)
 
 
 def status_of(exc: Exception) -> int:

@@ -283,7 +283,7 @@ class AuditEntryOut(Out):
     action: str = Field(description="e.g. provider.created, provider.status_changed, area.updated, user.deactivated")
     actor_id: str
     actor_email: str
-    target_type: Literal["area", "provider", "user"]
+    target_type: Literal["area", "provider", "user", "webhook"]
     target_id: str
     target_name: str
     before: dict[str, Any] | None

@@ -16,6 +16,8 @@ from config import Settings, is_outage, logs, outage, retry_on_outage
 from matcher import Reminders, TooEarly
 from notifier import Notifier
 from notifier import jobs as notify_jobs
+from webhooks import WebhookWorker
+from webhooks import jobs as webhook_jobs
 from service import Brokerage
 
 log = logging.getLogger("worker")
@@ -33,6 +35,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         settings, redis=service.redis, arq=service.arq, events=service.events, accounts=service.accounts,
         packages=service.packages,
     ))
+    await webhook_jobs.start(ctx, WebhookWorker.open(settings, redis=service.redis, arq=service.arq, events=service.events))
     open_windows = await service.deadlines.reconcile()
     closed = await service.deadlines.sweep()
     log.info("worker ready: %d open windows reconciled, %d overdue closed", open_windows, closed)
@@ -40,6 +43,7 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     await notify_jobs.stop(ctx)
+    await webhook_jobs.stop(ctx)
     service: Brokerage | None = ctx.get("brokerage")
     if service is not None:
         await service.close()
@@ -72,7 +76,7 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> None:
 
 class WorkerSettings:
     # Names match matcher.deadlines.JOB_NAME and matcher.reminders.JOB_NAME, which enqueue them.
-    functions = [package_deadline, deadline_reminder, *notify_jobs.FUNCTIONS]
+    functions = [package_deadline, deadline_reminder, *notify_jobs.FUNCTIONS, *webhook_jobs.FUNCTIONS]
     cron_jobs = [cron(sweep_deadlines, second=30, unique=True, run_at_startup=False)]
     on_startup = startup
     on_shutdown = shutdown

@@ -1,0 +1,41 @@
+"""The webhooks' arq job and the worker start/stop hooks that own its tasks.
+
+Only this module touches arq's ctx; worker/settings.py lists FUNCTIONS and calls start/stop.
+One job per lane (its id names the lane), so a lane is sent by one run at a time; waiting
+for a retry is arq's Retry with our backoff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import Retry, func
+
+from config import retry_on_outage
+from webhooks.runtime import LANE_JOB, WebhookWorker
+
+CTX_KEY = "webhooks"
+
+
+@retry_on_outage
+async def deliver_webhooks(ctx: dict[str, Any], endpoint_id: str, lane: str) -> int:
+    worker: WebhookWorker = ctx[CTX_KEY]
+    outcome = await worker.runner.run(endpoint_id, lane, worker.budget_s)
+    if outcome.retry_in_s is not None:
+        raise Retry(defer=outcome.retry_in_s)
+    return outcome.sent
+
+
+# Our own give-up time (WEBHOOK_GIVE_UP_S) bounds retries; arq's count must never stop us
+# first; the result is not kept, so a lane's job id is free again as soon as a run ends.
+FUNCTIONS = [func(deliver_webhooks, name=LANE_JOB, max_tries=1_000_000, timeout=120, keep_result=0)]
+
+
+async def start(ctx: dict[str, Any], worker: WebhookWorker) -> None:
+    ctx[CTX_KEY] = worker
+    worker.start()
+
+
+async def stop(ctx: dict[str, Any]) -> None:
+    worker: WebhookWorker | None = ctx.pop(CTX_KEY, None)
+    if worker is not None:
+        await worker.close()
