@@ -5,7 +5,8 @@ output types in `web/outputs.py` its answers, `Operation.auth` its security and
 the document cannot drift from what the service does.
 
 Events are in `webhooks` (OpenAPI 3.1): each event type, as a socket sends it and as an
-integration webhook will deliver it."""
+integration webhook delivers it (Standard Webhooks: `webhook-id` is the event id,
+`webhook-timestamp`, `webhook-signature` v1 HMAC-SHA256 with the endpoint's secret)."""
 
 from __future__ import annotations
 
@@ -17,31 +18,9 @@ from starlette.routing import BaseRoute
 from core import ID_PATTERN
 from web.api import ApiRoute, Operation
 from web.outputs import Error, EventOut
+from webhooks import EVENTS
 
 REF = "#/components/schemas/{model}"
-
-EVENTS: dict[str, str] = {
-    "package.posted": "A package was posted (brokers).",
-    "package.matched": "A provider was matched: the redacted package (that provider, and brokers).",
-    "package.closed": "A matched provider's package closed: {package_id, reason: awarded_elsewhere|withdrawn|deadline}.",
-    "package.awaiting_award": "The deadline passed with offers (brokers).",
-    "package.wave_released": "The next tier was released (brokers).",
-    "package.unplaced": "No offers after the last wave (brokers).",
-    "package.awarded": "A package was awarded (brokers).",
-    "package.withdrawn": "A package was withdrawn (brokers).",
-    "package.handed_back": "The awarded provider handed a package back (brokers).",
-    "package.declined": "A provider declined (brokers).",
-    "offer.submitted": "An offer was made (brokers).",
-    "offer.withdrawn": "An offer was withdrawn (brokers).",
-    "offer.accepted": "Your offer was accepted (that provider, and brokers).",
-    "offer.declined": "Your offer was declined (that provider, and brokers).",
-    "deadline.reminder": "A silent matched provider is reminded of the deadline.",
-    "availability.posted": "A provider declared availability (brokers).",
-    "availability.deleted": "A provider removed availability (brokers).",
-    "notification.sent": "An email or SMS was sent (brokers).",
-    "notification.delivered": "Twilio reported an SMS delivered (brokers).",
-    "notification.failed": "A notification gave up after its retries (brokers).",
-}
 
 DESCRIPTION = """Real-time matching and notification service for home care brokerage.
 
@@ -170,10 +149,19 @@ def _responses(op: Operation, schemas: Schemas) -> dict[str, Any]:
     return responses
 
 
+SIGNATURE_HEADERS = (
+    ("webhook-id", "The event id: the same delivery retried keeps it, so a receiver can ignore a copy."),
+    ("webhook-timestamp", "Seconds since the epoch when this attempt was signed."),
+    ("webhook-signature", "v1,<base64 HMAC-SHA256 of '<webhook-id>.<webhook-timestamp>.<body>' with the secret's bytes>"),
+)
+
+
 def _event(name: str, summary: str) -> dict[str, Any]:
     return {"post": {
         "summary": name,
         "description": summary + " Sent on `/ws` to its audience, and to integration webhooks subscribed to it.",
+        "parameters": [{"name": header, "in": "header", "required": True, "schema": {"type": "string"}, "description": why}
+                       for header, why in SIGNATURE_HEADERS],
         "requestBody": {"content": {"application/json": {"schema": {"allOf": [
             {"$ref": REF.format(model="EventOut")}, {"properties": {"type": {"const": name}}}]}}}},
         "responses": {"200": {"description": "Any 2xx acknowledges the delivery."}},

@@ -6,11 +6,11 @@ from webhooks import jobs
 from webhooks.deliveries import DeliveryLog
 from webhooks.endpoints import Endpoints
 from webhooks.errors import UnknownDelivery, UnknownEndpoint, WebhookError
-from webhooks.model import DELIVERED, EVENT_TYPES, FAILED, PENDING, Delivery, Endpoint
+from webhooks.model import DELIVERED, EVENT_TYPES, EVENTS, FAILED, PENDING, Delivery, Endpoint
 from webhooks.runtime import WebhookWorker, kick_lane
 from webhooks.sender import signed_headers
 
 __all__ = [
-    "DELIVERED", "EVENT_TYPES", "FAILED", "PENDING", "Delivery", "DeliveryLog", "Endpoint", "Endpoints",
+    "DELIVERED", "EVENT_TYPES", "EVENTS", "FAILED", "PENDING", "Delivery", "DeliveryLog", "Endpoint", "Endpoints",
     "UnknownDelivery", "UnknownEndpoint", "WebhookError", "WebhookWorker", "jobs", "kick_lane", "signed_headers",
 ]

@@ -8,17 +8,40 @@ from typing import Any
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
-# Every event type the service writes to its log; an endpoint subscribes to some of them.
-EVENT_TYPES: tuple[str, ...] = (
-    "package.posted", "package.matched", "package.wave_released", "package.declined", "package.awaiting_award",
-    "package.awarded", "package.unplaced", "package.withdrawn", "package.closed", "package.handed_back",
-    "offer.submitted", "offer.withdrawn", "offer.accepted", "offer.declined",
-    "deadline.reminder", "deadline.extension_requested", "deadline.extension_refused", "deadline.extended",
-    "question.asked", "question.answered",
-    "purchase_order.issued", "variation.proposed", "variation.accepted", "variation.declined",
-    "availability.posted", "availability.deleted",
-    "notification.sent", "notification.delivered", "notification.failed",
-)
+# Every event type the service writes to its log, with who hears it; an endpoint subscribes
+# to some of them (and the OpenAPI document lists them under `webhooks`).
+EVENTS: dict[str, str] = {
+    "package.posted": "A package was posted (brokers).",
+    "package.matched": "A provider was matched: the redacted package (that provider, and brokers).",
+    "package.wave_released": "The next tier was released (brokers).",
+    "package.declined": "A provider declined (brokers).",
+    "package.awaiting_award": "The deadline passed with offers (brokers).",
+    "package.awarded": "A package was awarded (brokers).",
+    "package.unplaced": "No offers after the last wave (brokers).",
+    "package.withdrawn": "A package was withdrawn (brokers).",
+    "package.closed": "A matched provider's package closed: {package_id, reason: awarded_elsewhere|withdrawn|deadline}.",
+    "package.handed_back": "The awarded provider handed a package back (brokers).",
+    "offer.submitted": "An offer was made (brokers).",
+    "offer.withdrawn": "An offer was withdrawn (brokers).",
+    "offer.accepted": "Your offer was accepted (that provider, and brokers).",
+    "offer.declined": "Your offer was declined (that provider, and brokers).",
+    "deadline.reminder": "A silent matched provider is reminded of the deadline.",
+    "deadline.extension_requested": "A matched provider asked for more time (brokers).",
+    "deadline.extension_refused": "The broker refused more time (that provider, and brokers).",
+    "deadline.extended": "The deadline moved later (every matched provider, and brokers).",
+    "question.asked": "A matched provider asked a question (brokers).",
+    "question.answered": "The broker answered: published to every matched provider, or privately to the asker.",
+    "purchase_order.issued": "A purchase order version was issued on award or an accepted variation (the awarded provider, and brokers).",
+    "variation.proposed": "A variation of an awarded package was proposed (the other side, and brokers).",
+    "variation.accepted": "A variation was accepted; its purchase order follows (both sides, and brokers).",
+    "variation.declined": "A variation was declined (both sides, and brokers).",
+    "availability.posted": "A provider declared availability (brokers).",
+    "availability.deleted": "A provider removed availability (brokers).",
+    "notification.sent": "An email, SMS or push message was sent (brokers).",
+    "notification.delivered": "Twilio reported an SMS delivered (brokers).",
+    "notification.failed": "A notification gave up after its retries (brokers).",
+}
+EVENT_TYPES: tuple[str, ...] = tuple(EVENTS)
 # Events not about one package share one lane per endpoint.
 NO_PACKAGE = "-"
 

@@ -4,10 +4,10 @@ JSON API and /ws like any other client."""
 from __future__ import annotations
 
 from web.pages import (
-    admin_areas, admin_people, admin_providers, assets, auth, broker, broker_actions, broker_lists, broker_reports,
+    admin_areas, admin_people, admin_providers, admin_webhooks, assets, auth, broker, broker_actions, broker_lists, broker_reports,
     placement, provider, public,
 )
 
 routes = [*auth.routes, *provider.routes, *broker_lists.routes, *broker_reports.routes, *broker_actions.routes,
-          *broker.routes, *placement.routes, *admin_providers.routes, *admin_people.routes, *admin_areas.routes, *public.routes,
+          *broker.routes, *placement.routes, *admin_providers.routes, *admin_people.routes, *admin_areas.routes, *admin_webhooks.routes, *public.routes,
           *assets.routes]

@@ -21,7 +21,8 @@ PER_PAGE = 25
 ROLE_WORDS = [("provider", "Provider team member: sees and answers packages for one provider"),
               ("broker", "Broker: posts packages and awards them"), ("admin", "Administrator: runs the back office")]
 ACTIONS = [("", "Any change"), ("area.", "Areas"), ("provider.", "Providers"), ("provider.status_changed", "Provider status changes"),
-           ("user.", "Users"), ("user.deactivated", "Users deactivated")]
+           ("user.", "Users"), ("user.deactivated", "Users deactivated"),
+           ("webhook.", "Integrations")]
 DONE = {"deactivated": "The user is deactivated and signed out everywhere.", "reactivated": "The user can sign in again.",
         "unlocked": "The account is unlocked.", "created": "The user is created. Give them their email address and password."}
 
