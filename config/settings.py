@@ -152,7 +152,7 @@ class Settings:
                 subject=_vapid_subject(env.get("VAPID_SUBJECT") or f"mailto:{env.get('MAIL_FROM') or 'brokerage@localhost'}"),
             ),
             webhooks=Webhooks(
-                timeout_s=read("WEBHOOK_TIMEOUT_S", 10.0, _positive_float),
+                timeout_s=read("WEBHOOK_TIMEOUT_S", 10.0, _webhook_timeout),
                 retry_base_s=read("WEBHOOK_RETRY_BASE_S", 5.0, _positive_float),
                 retry_max_s=read("WEBHOOK_RETRY_MAX_S", 300.0, _positive_float),
                 give_up_s=read("WEBHOOK_GIVE_UP_S", 3 * 86400.0, _positive_float),
@@ -186,6 +186,13 @@ class Settings:
     def geo_cache_dir(self) -> Path:
         """Where the postcode index is cached (GEO_CACHE_DIR, else DATA_DIR/geo)."""
         return self.geo_cache or self.data_dir / "geo"
+
+
+def _webhook_timeout(raw: str) -> float:
+    value = _positive_float(raw)
+    if value > 25:  # two requests and a margin within the 60 s a worker job may take
+        raise ValueError("must be at most 25 seconds")
+    return value
 
 
 def _vapid_subject(value: str) -> str:

@@ -27,7 +27,7 @@ CLAIM_IDLE_MS = 15_000  # an entry pending this long belongs to a dead (or stuck
 CLAIM_EVERY_S = 5.0
 FORGET_CONSUMER_IDLE_MS = 3_600_000  # consumers gone this long with nothing pending are removed
 
-Handler = Callable[[list[Event]], Awaitable[None]]
+Handler = Callable[[list[Event]], Awaitable[Any]]
 
 
 class GroupConsumer:

@@ -1,7 +1,6 @@
 """Email, SMS and Web Push notifications: planned from the event stream, delivered exactly once."""
 
 from notifier import jobs
-from notifier.consumer import ensure_group as ensure_consumer_group
 from notifier.devbox import DevOutbox
 from notifier.errors import NotifierError, PermanentError, TransientError
 from notifier.outbox import Outbox
@@ -12,6 +11,6 @@ from notifier.vapid import application_server_key
 
 __all__ = [
     "INBOUND_PATH", "STATUS_PATH", "DevOutbox", "Notifier", "NotifierError", "Outbox", "PermanentError", "Receipts",
-    "ReplyCodes", "TextReplies", "TransientError", "application_server_key", "ensure_consumer_group", "jobs",
+    "ReplyCodes", "TextReplies", "TransientError", "application_server_key", "jobs",
     "parse_reply", "reply_code", "sms_sender",
 ]

@@ -21,9 +21,8 @@ from redis.asyncio import Redis
 
 from accounts import AccountStore, PushSubscriptions
 from config import Settings, is_outage, keys, outage
-from core import EventLog
+from core import EventLog, GroupConsumer
 from matcher import PackageStore
-from notifier.consumer import EventConsumer
 from notifier.delivery import Deliverer, EmailSender, RetryPolicy, SmsSender
 from notifier.devbox import DevEmailSender, DevOutbox, DevSmsSender
 from notifier.fallback import FallbackCheck
@@ -61,7 +60,7 @@ class Notifier:
     deliverer: Deliverer
     planner: Planner
     fallback: FallbackCheck
-    consumer: EventConsumer
+    consumer: GroupConsumer
     policy: RetryPolicy
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -90,7 +89,7 @@ class Notifier:
                           reply_codes=ReplyCodes(redis).remember)
         name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         return cls(settings=settings, arq=arq, outbox=outbox, deliverer=deliverer, planner=planner,
-                   fallback=FallbackCheck(packages, planner), consumer=EventConsumer(redis, planner, name),
+                   fallback=FallbackCheck(packages, planner), consumer=GroupConsumer(redis, keys.NOTIFY_GROUP, planner.handle, name),
                    policy=policy)
 
     def start(self) -> None:

@@ -1,7 +1,7 @@
 """The brokerage's parts wired together once, for the web process and the worker alike.
 
 This is the composition root: it stands above every domain package (it opens the notifier's
-consumer group, which the matcher must not know of) and below the process entry points.
+consumer groups, which the matcher must not know of) and below the process entry points.
 Nothing here runs at import; `Brokerage.open` connects when a process starts."""
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from matcher import (
     Variations,
     schedule_window,
 )
-from notifier import ensure_consumer_group
 from webhooks import DeliveryLog, Endpoints
 
 
@@ -65,7 +64,8 @@ class Brokerage:
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
         target = redis_target(settings)
         redis = target.connect()
-        await ensure_consumer_group(redis)
+        # The consumer groups exist before the first event, so no worker can start past one.
+        await ensure_group(redis, keys.NOTIFY_GROUP)
         await ensure_group(redis, keys.WEBHOOK_GROUP)
         arq = await create_pool(target.arq_settings())
         postcodes = postcodes or geo.PostcodeIndex.load(settings.geo_cache_dir)

@@ -11,7 +11,7 @@ from typing import Any
 from arq import Retry, func
 
 from config import retry_on_outage
-from webhooks.runtime import LANE_JOB, WebhookWorker
+from webhooks.runtime import JOB_TIMEOUT_S, LANE_JOB, WebhookWorker
 
 CTX_KEY = "webhooks"
 
@@ -27,7 +27,7 @@ async def deliver_webhooks(ctx: dict[str, Any], endpoint_id: str, lane: str) -> 
 
 # Our own give-up time (WEBHOOK_GIVE_UP_S) bounds retries; arq's count must never stop us
 # first; the result is not kept, so a lane's job id is free again as soon as a run ends.
-FUNCTIONS = [func(deliver_webhooks, name=LANE_JOB, max_tries=1_000_000, timeout=120, keep_result=0)]
+FUNCTIONS = [func(deliver_webhooks, name=LANE_JOB, max_tries=1_000_000, timeout=JOB_TIMEOUT_S, keep_result=0)]
 
 
 async def start(ctx: dict[str, Any], worker: WebhookWorker) -> None:

@@ -54,10 +54,10 @@ class LaneRunner:
         if endpoint is None:
             await self.log.drop_lane(endpoint_id, lane)
             return LaneOutcome(0, None)
-        started, sent = time.monotonic(), 0
+        started, sent, tried = time.monotonic(), 0, False
         token = secrets.token_hex(8)
         while True:
-            if time.monotonic() - started + self.settings.timeout_s > budget_s:
+            if tried and time.monotonic() - started + self.settings.timeout_s > budget_s:
                 return LaneOutcome(sent, 0.0)  # more to do: the job is run again at once
             head = await self.log.head(endpoint_id, lane)
             if head is None:
@@ -77,6 +77,7 @@ class LaneRunner:
                 return LaneOutcome(sent, None)  # another run holds the head; it carries on
             if claim.outcome in ("done", "missing"):
                 continue
+            tried = True
             answer = await self.sender.send(endpoint, delivery)
             if answer.ok:
                 await self.log.delivered(delivery, token, answer.status_code or 200)

@@ -33,9 +33,15 @@ async def kick_lane(arq: ArqRedis, endpoint_id: str, lane: str) -> None:
     await arq.enqueue_job(LANE_JOB, endpoint_id, lane, _job_id=keys.webhook_lane_job_id(endpoint_id, lane))
 
 
+# arq keeps a killed worker's job locked for the longest job timeout + 10 s: this must not
+# exceed the notifier's (60 s), or every recovery after a SIGKILL waits longer.
+JOB_TIMEOUT_S = 60
+
+
 def job_budget_s(settings: Settings) -> float:
-    """How long one run of a lane may send before handing over (within arq's job timeout)."""
-    return max(30.0, 3 * settings.webhooks.timeout_s)
+    """How long one run of a lane may go on sending before handing over: what is left of the
+    job timeout once the last request may take its whole timeout, with a margin."""
+    return max(0.0, JOB_TIMEOUT_S - 2 * settings.webhooks.timeout_s - 5)
 
 
 @dataclass
