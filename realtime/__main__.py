@@ -51,7 +51,8 @@ async def run(settings: Settings, host: str) -> None:
                             Sightings(redis), broadcaster)
     await broadcaster.start_position()
     tasks = [asyncio.create_task(broadcaster.run(), name="event-reader"),
-             asyncio.create_task(broadcaster.watch_revocations(), name="revocation-listener")]
+             asyncio.create_task(broadcaster.watch_revocations(), name="revocation-listener"),
+             asyncio.create_task(broadcaster.beat_forever(), name="heartbeats")]
     stop = asyncio.get_running_loop().create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)

@@ -19,6 +19,9 @@ from realtime.tail import StreamTail
 log = logging.getLogger("realtime.hub")
 CLOSE_REVOKED = 4401
 CLOSE_TOO_SLOW = 4408
+# Heartbeats are opt-in (`?heartbeat=1`, as the pages ask): a client that knows the contract's
+# message shape alone never sees a message without an event id.
+HEARTBEAT_S = 3.0
 
 
 @dataclass(eq=False, slots=True)

@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import socket
+import time
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, urlsplit
@@ -29,9 +30,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
 from accounts import AccountStore, User, token_hash
-from core import Event, EventLog, is_id
+from core import Event, EventLog, is_id, iso
 from matcher import Sightings
-from realtime.hub import CLOSE_REVOKED, CLOSE_TOO_SLOW, message
+from realtime.hub import CLOSE_REVOKED, CLOSE_TOO_SLOW, HEARTBEAT_S, message
 from realtime.replay import BAD_AFTER, parse_event_id, replay
 from realtime.tail import StreamTail
 
@@ -48,6 +49,8 @@ class LiveSocket:
     # While replaying, live events wait here; None once the socket is on the live path.
     backlog: list[tuple[tuple[int, int], str, bytes]] | None = field(default_factory=list)
     last_sent: tuple[int, int] = (0, 0)
+    # The page asked for heartbeats (`?heartbeat=1`): it judges the connection by silence.
+    heartbeat: bool = False
 
     def wants(self, event: Event) -> bool:
         return self.user.is_broker or (self.user.provider_id is not None and self.user.provider_id in event.audience)
@@ -61,10 +64,13 @@ class Broadcaster(StreamTail):
         self.sockets: set[LiveSocket] = set()
         self.brokers: set[LiveSocket] = set()
         self.by_provider: dict[str, set[LiveSocket]] = {}
+        self.heartbeats: set[LiveSocket] = set()
         self.closing: set[asyncio.Task[None]] = set()
 
     def add(self, sock: LiveSocket) -> None:
         self.sockets.add(sock)
+        if sock.heartbeat:
+            self.heartbeats.add(sock)
         if sock.user.is_broker:
             self.brokers.add(sock)
         elif sock.user.provider_id is not None:
@@ -72,6 +78,7 @@ class Broadcaster(StreamTail):
 
     def remove(self, sock: LiveSocket) -> None:
         self.sockets.discard(sock)
+        self.heartbeats.discard(sock)
         self.brokers.discard(sock)
         group = self.by_provider.get(sock.user.provider_id or "")
         if group is not None:
@@ -128,6 +135,19 @@ class Broadcaster(StreamTail):
         for sock in [s for s in self.sockets if s.token_hash == token_hash]:
             self.close(sock, CLOSE_REVOKED, "signed out")
 
+    def beat(self) -> int:
+        """One heartbeat to every live socket that asked for them: encoded once, written by
+        one broadcast, whatever the traffic (cheaper than a timer per socket)."""
+        live = [s.connection for s in self.heartbeats if s.backlog is None]
+        if live:
+            broadcast(live, json.dumps({"type": "heartbeat", "at": iso(time.time())}), text=True)
+        return len(live)
+
+    async def beat_forever(self, every_s: float = HEARTBEAT_S) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            self.beat()
+
 
 class RealtimeServer:
     """The `/ws` handler of the realtime process."""
@@ -152,10 +172,18 @@ class RealtimeServer:
             await connection.close(CLOSE_REVOKED, "sign in first")
             return
         _bound_kernel_buffer(connection)
-        sock = LiveSocket(connection, user, token_hash(token))
+        sock = LiveSocket(connection, user, token_hash(token), heartbeat=(query.get("heartbeat") or [""])[0] == "1")
+        # Read before subscribing: every event after it is either in the backlog or replayed
+        # on a resume from it, so a page that has seen no event yet can resume without a gap.
+        position = await self.events.last_id() if sock.heartbeat else None
         self.broadcaster.add(sock)
         try:
-            await self._resume(sock, (query.get("after") or [None])[0])
+            after = (query.get("after") or [None])[0]
+            await self._resume(sock, after)
+            if sock.heartbeat:
+                # Tells the page the replay is over (it counts what arrived while it was away).
+                await connection.send(json.dumps({"type": "caught_up", "at": iso(time.time()),
+                                                  "data": {"after": after, "last_id": position}}))
             async for raw in connection:
                 await self._on_message(sock, raw)
         except ConnectionClosed:

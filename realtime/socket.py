@@ -13,14 +13,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from accounts import AccountStore, User, token_hash
 from core import EventLog, is_id, iso
 from matcher import PackageStore
-from realtime.hub import CLOSE_REVOKED, Hub, stream_id
+from realtime.hub import CLOSE_REVOKED, HEARTBEAT_S, Hub, stream_id
 from realtime.replay import BAD_AFTER, parse_event_id, replay
 
 CLOSE_TIMEOUT_S = 5.0
 CLOSE_POLICY = 1008
-# Heartbeats are opt-in (`?heartbeat=1`, as the pages ask): a client that knows the contract's
-# message shape alone never sees a message without an event id.
-HEARTBEAT_S = 3.0
 
 
 class Feed:

@@ -247,3 +247,26 @@ async def test_a_stalled_consumer_is_cut_off_and_can_resume(redis_server, ws_rou
     finally:
         await store.aclose()
         svc.stop()
+
+
+async def test_pages_that_ask_get_caught_up_then_heartbeats_while_quiet(world: World) -> None:
+    """`?heartbeat=1` (what the pages ask): after the replay a `caught_up` message with the
+    stream's position, then a heartbeat every few seconds of silence, on either server."""
+    package = await world.post()
+    url = f"{world.service.ws_url()}?token={world.broker.token}&heartbeat=1"
+    async with websockets.connect(url) as ws:
+        first = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert first["type"] == "caught_up" and first["data"]["after"] is None
+        assert stream_key(first["data"]["last_id"]) >= (0, 0)
+        beats: list[dict] = []
+        async with asyncio.timeout(12):  # the package's own events may come first
+            while len(beats) < 2:
+                msg = json.loads(await ws.recv())
+                if msg["type"] == "heartbeat":
+                    beats.append(msg)
+        assert all(set(m) == {"type", "at"} for m in beats)
+    # A socket that did not ask sees only events: a resume replays the package and nothing else.
+    async with websockets.connect(f"{world.service.ws_url()}?token={world.broker.token}&after=0-0") as ws:
+        replayed = await read_replay(ws)
+        assert replayed and all(m.get("id") for m in replayed)
+        assert any(m["data"].get("package", {}).get("id") == package["id"] for m in replayed if m["type"] == "package.posted")
