@@ -11,6 +11,8 @@ as are the API and provider webhooks when no session cookie is present.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import json
 import secrets
@@ -28,8 +30,32 @@ EXEMPT_PREFIXES = ("/api/", "/hooks/", "/ws")
 
 
 def csrf_token(scope: Scope) -> str:
-    """The token of this request, for templates (set by the middleware)."""
-    return scope.get("state", {}).get("csrf_token", "")
+    """The token of this request for a template, masked afresh each time: the pages are
+    compressed, and a secret repeated unchanged in compressed responses that also reflect
+    input can be guessed from their sizes (BREACH). The middleware unmasks what comes back."""
+    token = scope.get("state", {}).get("csrf_token", "")
+    return mask(token) if token else ""
+
+
+def mask(token: str) -> str:
+    raw = token.encode()
+    pad = secrets.token_bytes(len(raw))
+    return base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, raw))).decode()
+
+
+def matches(sent: str, token: str) -> bool:
+    """The cookie's token sent back as it is (the pages' JS reads the cookie) or masked (forms)."""
+    if hmac.compare_digest(sent.encode(), token.encode()):
+        return True
+    try:
+        both = base64.b64decode(sent.encode(), altchars=b"-_", validate=True)
+    except (ValueError, binascii.Error):
+        return False
+    half = len(both) // 2
+    if len(both) % 2 or half != len(token.encode()):
+        return False
+    unmasked = bytes(a ^ b for a, b in zip(both[:half], both[half:]))
+    return hmac.compare_digest(unmasked, token.encode())
 
 
 class CSRFMiddleware:
@@ -57,7 +83,7 @@ class CSRFMiddleware:
                     await _refuse(send, 413, "body_too_large", "The form is too large.", html=False)
                     return
                 sent = (parse_qs(body.decode("utf-8", "replace")).get(FIELD) or [""])[0]
-            if fresh or not sent or not hmac.compare_digest(sent.encode(), token.encode()):
+            if fresh or not sent or not matches(sent, token):
                 await _refuse(send, 403, "csrf_failed", "This form has expired or did not come from this site. Go back, reload the page and try again.",
                               html=not scope["path"].startswith(EXEMPT_PREFIXES))
                 return
