@@ -41,7 +41,7 @@ from matcher.offers import OfferBook
 from matcher.packages import PackageStore, Reader
 from matcher.placement_inputs import AnswerInput, DeclineInput, QuestionInput, VariationInput
 from matcher.providers import ProviderStore
-from matcher.purchase_orders import PurchaseOrders, order_csv, order_lines, visit_cost
+from matcher.purchase_orders import PurchaseOrders, order_csv, order_lines, unscheduled_hours, visit_cost
 from matcher.questions import Question, Questions
 from matcher.reminders import Reminders
 from matcher.round_map import RoundMap
@@ -66,5 +66,5 @@ __all__ = [
     "bulk", "schedule_window", "to_csv", "views",
     # before and after the award
     "PurchaseOrders", "Question", "Questions", "TimeRequest", "TimeRequests", "Variation", "Variations",
-    "order_csv", "order_lines", "visit_cost",
+    "order_csv", "order_lines", "unscheduled_hours", "visit_cost",
 ]

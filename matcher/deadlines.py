@@ -21,7 +21,7 @@ from redis.asyncio.client import Pipeline
 
 from config import Settings, keys
 from core import Event, iso, parse_iso
-from matcher import eligibility, reminders, state
+from matcher import eligibility, more_time, reminders, state
 from matcher.errors import BrokerageError, Conflict, Invalid
 from matcher.model import TIERS, Package
 from matcher.packages import PackageStore
@@ -172,6 +172,7 @@ class DeadlineKeeper:
             if math.ceil(new_deadline) <= parse_iso(old):
                 raise Invalid({"deadline": f"must be later than the current deadline, {old}"})
             matched = await pipe.hkeys(keys.package_matches(package_id))
+            waiting = await more_time.waiting_in(pipe, package_id)
             current.extension += 1
             current.deadline = iso(math.ceil(new_deadline))
             pipe.multi()
@@ -182,9 +183,10 @@ class DeadlineKeeper:
             # The reason goes to the matched providers too (the page says so): it is the
             # broker's note to them, not the service user's details.
             self.events.queue(pipe, Event(type="deadline.extended", actor=actor, package_id=package_id, audience=matched, data=data))
+            more_time.queue_granted(pipe, waiting, current.deadline, reason, actor)
             return current
 
-        current = await transact(self.redis, [keys.package(package_id)], write)
+        current = await transact(self.redis, [keys.package(package_id), keys.package_time_requests(package_id)], write)
         await schedule_window(self.arq, self.settings, current)
         log.info("package %s window %d deadline moved (extension %d)", package_id, current.wave, current.extension)
         return current

@@ -2,7 +2,9 @@
 
 The broker extends the deadline (POST /api/packages/{id}/deadline) or refuses with a reason;
 either way the provider hears (`deadline.extended` to everyone matched, or
-`deadline.extension_refused` to the asker)."""
+`deadline.extension_refused` to the asker). Extending marks every waiting request `granted`
+in the same transaction (the new deadline and the broker's reason on it), so the asker and
+the broker's package page read the outcome, not a request still waiting."""
 
 from __future__ import annotations
 
@@ -32,10 +34,27 @@ class TimeRequest(Record):
     requested_by: str
     reason: str
     requested_at: str
-    status: str = "requested"  # requested, refused, extended
+    status: str = "requested"  # requested, refused, granted
     decided_at: str | None = None
     decided_by: str | None = None
     decision_reason: str | None = None
+    granted_deadline: str | None = None  # the deadline the broker moved the window to
+
+
+async def waiting_in(pipe: Pipeline, package_id: str) -> list[TimeRequest]:
+    """The package's requests still waiting for a decision, read under the caller's WATCH."""
+    raws = await pipe.hvals(keys.package_time_requests(package_id))
+    asks = (TimeRequest.from_dict(json.loads(r)) for r in raws)
+    return [a for a in asks if a.status == "requested"]
+
+
+def queue_granted(pipe: Pipeline, asks: list[TimeRequest], deadline: str, reason: str, actor: str) -> None:
+    """Mark waiting requests granted by an extension (queued in the extension's MULTI)."""
+    now = iso(time.time())
+    for ask in asks:
+        ask.status, ask.decided_at, ask.decided_by, ask.decision_reason = "granted", now, actor, reason
+        ask.granted_deadline = deadline
+        pipe.hset(keys.package_time_requests(ask.package_id), ask.id, json.dumps(ask.to_dict()))
 
 
 class TimeRequests:

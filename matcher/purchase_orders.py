@@ -5,6 +5,18 @@ exactly against the council's price schedule: a visit is paid as a fraction of t
 rate by its call-duration band (Hertfordshire: under 21 minutes 40 %, 21-35 60 %, 36-50 80 %,
 51-60 100 %), longer visits pro rata, times the carers on it. Money is Decimal, rounded half
 up to the penny per visit, so a week is exactly the sum of its visits.
+
+Hours changed without a visit pattern. A variation may change only `hours_per_week` (the
+contract allows it): nobody has said which calls grow, shrink, appear or go, so the order
+must not invent calls or stretch minutes across band edges. It keeps the agreed visit lines
+as they are and adds one line, `unscheduled_hours`, for the difference between the hours now
+commissioned and the hours the visit pattern was agreed with (`pattern_hours`), at the plain
+hourly rate (the 100 % band: no call exists to band): +1 hour at £20.00 is +£20.00 a week,
+-0.5 hours is -£10.00. A finance officer can check it by hand, the visit lines still reconcile
+with the provider's rota, and the line goes once a variation restates the visits. A reduction
+is never worth more than the visits it is taken from, so a week never costs less than nothing.
+The hours the pattern stands for are fixed when it is set (the award, or a variation that
+gives visits) and carried from version to version.
 """
 
 from __future__ import annotations
@@ -75,17 +87,54 @@ def weekly_totals(lines: list[Line], hours_per_week: float, hourly_rate: float) 
     return _money(Decimal(str(hours_per_week)) * Decimal(str(hourly_rate)))
 
 
+@dataclass(frozen=True)
+class UnscheduledHours:
+    """Hours commissioned beyond (or taken from) the visit pattern, at the hourly rate."""
+
+    hours: Decimal
+    hourly_rate: Decimal
+    weekly_cost: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"hours": float(self.hours), "hourly_rate": float(self.hourly_rate), "weekly_cost": float(self.weekly_cost)}
+
+
+def unscheduled_hours(lines: list[Line], hours_per_week: float, pattern_hours: float, hourly_rate: float) -> UnscheduledHours | None:
+    """The line for hours not in the visit pattern, or None when the pattern is the whole week
+    (no difference, or no pattern at all: live-in is priced by its hours already)."""
+    hours = Decimal(str(hours_per_week)) - Decimal(str(pattern_hours))
+    if not lines or hours == 0:
+        return None
+    rate = Decimal(str(hourly_rate))
+    cost = _money(hours * rate)
+    # A reduction takes away at most what the visits cost: never a negative week.
+    cost = max(cost, -sum((line.weekly_cost for line in lines), Decimal(0)))
+    return UnscheduledHours(hours, rate, cost)
+
+
 def draft(package: Package, provider_id: str, hourly_rate: float, bands: CallBands, *, number: str, version: int,
-          issued_at: str, variation_id: str | None = None) -> dict[str, Any]:
-    """A purchase order for the package's needs as they stand."""
+          issued_at: str, variation_id: str | None = None, pattern_hours: float | None = None) -> dict[str, Any]:
+    """A purchase order for the package's needs as they stand. `pattern_hours`: the hours the
+    visit pattern was agreed with (default: the package's hours, i.e. the pattern is the week)."""
     lines = order_lines(package.visits, hourly_rate, bands)
+    pattern = package.hours_per_week if pattern_hours is None else pattern_hours
+    extra = unscheduled_hours(lines, package.hours_per_week, pattern, hourly_rate)
+    total = weekly_totals(lines, package.hours_per_week, hourly_rate) + (extra.weekly_cost if extra else Decimal(0))
     return {
         "number": number, "package_id": package.id, "provider_id": provider_id, "hourly_rate": hourly_rate,
-        "weekly_hours": package.hours_per_week, "weekly_cost": float(weekly_totals(lines, package.hours_per_week, hourly_rate)),
+        "weekly_hours": package.hours_per_week, "weekly_cost": float(total),
         "lines": [line.to_dict() for line in lines], "version": version, "issued_at": issued_at,
         "start_date": package.start_date, "effective_from": package.start_date if version == 1 else None,
-        "variation_id": variation_id,
+        "variation_id": variation_id, "pattern_hours": pattern,
+        "unscheduled_hours": extra.to_dict() if extra else None,
     }
+
+
+def pattern_hours_of(order: dict[str, Any]) -> float:
+    """The hours an issued order's visit pattern stands for (orders issued before the field
+    existed priced their pattern as the whole week)."""
+    value = order.get("pattern_hours")
+    return float(order["weekly_hours"] if value is None else value)
 
 
 def format_number(sequence: int) -> str:
@@ -104,9 +153,10 @@ class PurchaseOrders:
         return format_number(int(await self.redis.incr(keys.PURCHASE_ORDER_SEQ)))
 
     def queue_issue(self, pipe: Pipeline, package: Package, provider_id: str, hourly_rate: float, actor: str, *,
-                    number: str, version: int, variation_id: str | None = None, effective_from: str | None = None) -> dict[str, Any]:
+                    number: str, version: int, variation_id: str | None = None, effective_from: str | None = None,
+                    pattern_hours: float | None = None) -> dict[str, Any]:
         order = draft(package, provider_id, hourly_rate, self.bands, number=number, version=version,
-                      issued_at=iso(time.time()), variation_id=variation_id)
+                      issued_at=iso(time.time()), variation_id=variation_id, pattern_hours=pattern_hours)
         if effective_from:
             order["effective_from"] = effective_from
         pipe.rpush(keys.package_purchase_orders(package.id), json.dumps(order))
@@ -145,4 +195,9 @@ def order_csv(order: dict[str, Any]) -> str:
     writer.writerow(CSV_COLUMNS)
     for line in order["lines"]:
         writer.writerow([" ".join(line["days"]) if k == "days" else (f"{line[k]:.2f}" if k.endswith("cost") or k == "cost_per_visit" else line[k]) for k in CSV_COLUMNS])
+    extra = order.get("unscheduled_hours")
+    if extra:
+        # Its own row under the visits, so the column of weekly costs still adds up to the total.
+        writer.writerow(["hours not in the visit pattern", "", f"{extra['hours']:g} h", "", "", f"{extra['hourly_rate']:.2f}",
+                         f"{extra['weekly_cost']:.2f}"])
     return out.getvalue()

@@ -2,7 +2,10 @@
 
 Accepting changes the package's needs and issues the next purchase order version in the
 same transaction. A provider's change within `VARIATION_FLEX` of the weekly hours is
-accepted at once (Hertfordshire's 10 % flex) and brokers are told (`auto: true`)."""
+accepted at once (Hertfordshire's 10 % flex) and brokers are told (`auto: true`). The answer
+to proposing still says `status: "proposed"` (the contract's; what was made is a proposal)
+with `accepted_automatically: true`, and the broker accepting it afterwards answers 200 and
+changes nothing: clients written to the contract, unaware of the flex, keep working."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from matcher import state
 from matcher.errors import Conflict, Forbidden, NotFound
 from matcher.model import Record
 from matcher.packages import PackageStore, Reader
-from matcher.purchase_orders import PurchaseOrders
+from matcher.purchase_orders import PurchaseOrders, pattern_hours_of
 from matcher.tx import transact
 from matcher.placement_inputs import DeclineInput, VariationInput
 
@@ -45,6 +48,12 @@ class Variation(Record):
     decline_reason: str | None = None
     previous: dict[str, Any] = field(default_factory=dict)  # the needs it replaced, once accepted
     purchase_order_version: int | None = None
+
+    def as_proposed(self) -> dict[str, Any]:
+        """The answer to proposing: what was created is a proposal (the contract's `status`),
+        and whether the flex rule accepted it at once (`accepted_automatically`); reading it
+        back (GET, history) shows it `accepted`."""
+        return {**self.to_dict(), "status": "proposed", "accepted_automatically": self.auto, "current_status": self.status}
 
 
 def hours_of(visits: list[dict[str, Any]]) -> float:
@@ -102,12 +111,16 @@ class Variations:
 
     def _queue_accept(self, pipe: Pipeline, package: Any, variation: Variation, order: dict[str, Any] | None, actor: str) -> None:
         variation.previous = {"hours_per_week": package.hours_per_week, "visits": package.visits}
+        # The hours the visit pattern stands for: restated with new visits, carried otherwise,
+        # so an hours-only change is priced as its own line (see purchase_orders).
+        pattern_hours = pattern_hours_of(order) if order else package.hours_per_week
         if variation.hours_per_week is not None:
             package.hours_per_week = variation.hours_per_week
         if variation.visits is not None:
             package.visits = variation.visits
             if variation.hours_per_week is None:
                 package.hours_per_week = hours_of(variation.visits)
+            pattern_hours = package.hours_per_week
         variation.status, variation.decided_at, variation.decided_by = "accepted", iso(time.time()), actor
         provider_id = package.awarded_provider_id or ""
         version = (order["version"] + 1) if order else 1
@@ -121,7 +134,8 @@ class Variations:
             "effective_from": variation.effective_from, "purchase_order_version": version,
         }))
         self.purchase_orders.queue_issue(pipe, package, provider_id, rate, actor, number=number, version=version,
-                                         variation_id=variation.id, effective_from=variation.effective_from)
+                                         variation_id=variation.id, effective_from=variation.effective_from,
+                                         pattern_hours=pattern_hours)
 
     async def decide(self, package_id: str, variation_id: str, accept: bool, body: DeclineInput | None,
                      reader: Reader) -> Variation:
@@ -137,6 +151,11 @@ class Variations:
             variation = Variation.from_dict(json.loads(raw))
             if variation.proposed_by == side:
                 raise Forbidden("The other side decides on a variation, not the side that proposed it.", code="not_your_decision")
+            if accept and variation.status == "accepted":
+                # Already accepted (within the flex, or a repeated click): accepting again is the
+                # same decision, so it answers as the first did and issues nothing more.
+                pipe.multi()
+                return variation
             if variation.status != "proposed":
                 raise Conflict(f"This variation is already {variation.status}.", code="already_decided")
             if current.status != "awarded":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from matcher import order_lines, visit_cost
+from matcher import order_lines, unscheduled_hours, visit_cost
 from tests.conftest import World
 
 HERTS = ((20, 0.4), (35, 0.6), (50, 0.8), (60, 1.0))
@@ -36,6 +36,17 @@ def test_lines_of_a_pattern() -> None:
         (5, Decimal("9.60"), Decimal("48.00")), (2, Decimal("14.40"), Decimal("28.80")), (3, Decimal("38.40"), Decimal("115.20")),
         (2, Decimal("24.00"), Decimal("48.00")), (1, Decimal("60.00"), Decimal("60.00")),
     ]
+
+
+def test_unscheduled_hours_line() -> None:
+    lines = order_lines(PATTERN[:1], 24.0, HERTS)  # 5 x 15 min = 48.00 for 1.25 h
+    assert unscheduled_hours(lines, 1.25, 1.25, 24.0) is None
+    assert unscheduled_hours([], 30.0, 20.0, 24.0) is None  # live-in: priced by its hours already
+    more = unscheduled_hours(lines, 2.58, 1.25, 24.0)
+    assert more is not None and (more.hours, more.weekly_cost) == (Decimal("1.33"), Decimal("31.92"))
+    # A cut takes away at most what the visits cost.
+    cut = unscheduled_hours(lines, 0.5, 10.0, 24.0)
+    assert cut is not None and (cut.hours, cut.weekly_cost) == (Decimal("-9.5"), Decimal("-48.00"))
 
 
 async def award(world: World, rate: float = 24.0, **needs) -> tuple[dict, dict]:

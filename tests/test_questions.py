@@ -9,6 +9,7 @@ import redis
 import websockets
 
 from config import keys
+from core import iso, parse_iso
 from tests.conftest import World
 from tests.test_realtime import collect
 
@@ -109,3 +110,27 @@ async def test_more_time_requested_then_refused_with_a_reason(world: World) -> N
     types = [e["type"] for e in await world.broker("GET", f"/api/packages/{pid}/history", expect=200)]
     assert "deadline.extension_requested" in types and "deadline.extension_refused" in types
     assert await world.users["Beta Homecare"]("GET", f"/api/packages/{pid}/more-time", expect=200) == []
+
+
+async def test_extending_the_deadline_grants_the_waiting_requests(world: World) -> None:
+    package = await world.post()
+    pid = package["id"]
+    alpha, beta = world.users["Alpha Care"], world.users["Beta Homecare"]
+    waiting = await alpha("POST", f"/api/packages/{pid}/more-time", {"reason": "Our coordinator is back on Monday"}, expect=201)
+    refused = await beta("POST", f"/api/packages/{pid}/more-time", {"reason": "Need to check staff"}, expect=201)
+    await world.broker("POST", f"/api/packages/{pid}/more-time/{refused['id']}/refuse", {"reason": "The hospital needs a start"}, expect=200)
+    new = iso(parse_iso(package["deadline"]) + 3600)
+    await world.broker("POST", f"/api/packages/{pid}/deadline", {"deadline": new, "reason": "Two providers asked"}, expect=200)
+    mine = await alpha("GET", f"/api/packages/{pid}/more-time", expect=200)
+    assert [(a["id"], a["status"], a["granted_deadline"], a["decision_reason"]) for a in mine] == [
+        (waiting["id"], "granted", new, "Two providers asked")]
+    theirs = await beta("GET", f"/api/packages/{pid}/more-time", expect=200)
+    assert [(a["id"], a["status"], a["decision_reason"]) for a in theirs] == [(refused["id"], "refused", "The hospital needs a start")]
+    broker_sees = await world.broker("GET", f"/api/packages/{pid}/more-time", expect=200)
+    assert {a["id"]: a["status"] for a in broker_sees} == {waiting["id"]: "granted", refused["id"]: "refused"}
+    # Decided is decided: a granted request cannot be refused afterwards.
+    await world.broker("POST", f"/api/packages/{pid}/more-time/{waiting['id']}/refuse", {"reason": "changed mind"}, expect=409)
+    # A request made after the extension waits for the next decision.
+    later = await alpha("POST", f"/api/packages/{pid}/more-time", {"reason": "Still short"}, expect=201)
+    statuses = {a["id"]: a["status"] for a in await alpha("GET", f"/api/packages/{pid}/more-time", expect=200)}
+    assert statuses == {waiting["id"]: "granted", later["id"]: "requested"}

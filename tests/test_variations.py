@@ -44,7 +44,7 @@ async def test_provider_proposes_broker_declines(world: World) -> None:
     pid = package["id"]
     alpha = world.users["Alpha Care"]
     made = await alpha("POST", f"/api/packages/{pid}/variations", {"reason": "Needs have grown", "hours_per_week": 14, "effective_from": "2030-01-06"}, expect=201)
-    assert made["status"] == "proposed" and made["auto"] is False  # 40 % is beyond the flex
+    assert made["status"] == "proposed" and made["auto"] is False and made["accepted_automatically"] is False  # 40 % is beyond the flex
     await alpha("POST", f"/api/packages/{pid}/variations/{made['id']}/decline", {"reason": "mine"}, expect=403)
     declined = await world.broker("POST", f"/api/packages/{pid}/variations/{made['id']}/decline", {"reason": "Review first"}, expect=200)
     assert declined["status"] == "declined" and declined["decline_reason"] == "Review first"
@@ -67,6 +67,49 @@ async def test_broker_proposes_provider_declines_and_provider_proposes_broker_ac
     assert (order["version"], order["weekly_hours"]) == (2, 15)
     listed = await world.broker("GET", f"/api/packages/{pid}/variations", expect=200)
     assert [(v["proposed_by"], v["status"]) for v in listed] == [("broker", "declined"), ("provider", "accepted")]
+    # Accepting twice is one decision; a declined one cannot be accepted afterwards.
+    again = await world.broker("POST", f"/api/packages/{pid}/variations/{up['id']}/accept", expect=200)
+    assert (again["status"], again["purchase_order_version"]) == ("accepted", 2)
+    await alpha("POST", f"/api/packages/{pid}/variations/{down['id']}/accept", expect=409)
+    assert len(await alpha("GET", f"/api/packages/{pid}/purchase-orders", expect=200)) == 2
+
+
+async def test_hours_only_variations_are_priced_as_a_line_at_the_hourly_rate(world: World) -> None:
+    """The visit pattern (3 x 45 min at 80 % of 20.00 = 48.00 for 2.25 hours) keeps its lines;
+    hours changed without visits are one line at the hourly rate, carried until visits are restated."""
+    package, _ = await award(world, 20.0, visits=ONE_VISIT, hours_per_week=2.25)
+    pid = package["id"]
+    alpha = world.users["Alpha Care"]
+    first = await alpha("GET", f"/api/packages/{pid}/purchase-order", expect=200)
+    assert (first["weekly_cost"], first["unscheduled_hours"], first["pattern_hours"]) == (48.0, None, 2.25)
+    # Within the flex (+0.2 h of 2.25 h): accepted at once; +0.2 h x 20.00 = +4.00.
+    await alpha("POST", f"/api/packages/{pid}/variations", {"reason": "Longer calls", "hours_per_week": 2.45, "effective_from": "2030-01-06"}, expect=201)
+    second = await alpha("GET", f"/api/packages/{pid}/purchase-order", expect=200)
+    assert second["version"] == 2 and second["lines"] == first["lines"]
+    assert second["unscheduled_hours"] == {"hours": 0.2, "hourly_rate": 20.0, "weekly_cost": 4.0}
+    assert (second["weekly_hours"], second["weekly_cost"], second["pattern_hours"]) == (2.45, 52.0, 2.25)
+    # The broker adds 3.5 hours a week: 3.7 h over the pattern, 74.00.
+    up = await world.broker("POST", f"/api/packages/{pid}/variations", {"reason": "Sitting service", "hours_per_week": 5.95, "effective_from": "2030-02-01"}, expect=201)
+    await alpha("POST", f"/api/packages/{pid}/variations/{up['id']}/accept", expect=200)
+    third = await world.broker("GET", f"/api/packages/{pid}/purchase-order", expect=200)
+    assert third["unscheduled_hours"] == {"hours": 3.7, "hourly_rate": 20.0, "weekly_cost": 74.0}
+    assert (third["version"], third["weekly_hours"], third["weekly_cost"]) == (3, 5.95, 122.0)
+    # A cut below the pattern: -0.75 h is -15.00.
+    down = await world.broker("POST", f"/api/packages/{pid}/variations", {"reason": "Family cover", "hours_per_week": 1.5, "effective_from": "2030-03-01"}, expect=201)
+    await alpha("POST", f"/api/packages/{pid}/variations/{down['id']}/accept", expect=200)
+    fourth = await world.broker("GET", f"/api/packages/{pid}/purchase-order", expect=200)
+    assert fourth["unscheduled_hours"] == {"hours": -0.75, "hourly_rate": 20.0, "weekly_cost": -15.0}
+    assert (fourth["version"], fourth["weekly_cost"]) == (4, 33.0)
+    csv = (await world.broker.raw("GET", f"/api/packages/{pid}/purchase-order?format=csv")).text
+    assert "hours not in the visit pattern,,-0.75 h,,,20.00,-15.00" in csv
+    # Visits restated: the pattern is the whole week again, no extra line.
+    two = [*ONE_VISIT, {"days": ["sat"], "band": "lunch", "minutes": 30, "carers": 1, "time_critical": False}]
+    restate = await world.broker("POST", f"/api/packages/{pid}/variations", {"reason": "Review", "visits": two, "effective_from": "2030-04-01"}, expect=201)
+    await alpha("POST", f"/api/packages/{pid}/variations/{restate['id']}/accept", expect=200)
+    fifth = await world.broker("GET", f"/api/packages/{pid}/purchase-order", expect=200)
+    assert (fifth["version"], fifth["weekly_hours"], fifth["weekly_cost"], fifth["unscheduled_hours"]) == (5, 2.75, 60.0, None)
+    issued = [e["data"] for e in await world.broker("GET", f"/api/packages/{pid}/history", expect=200) if e["type"] == "purchase_order.issued"]
+    assert [d["weekly_cost"] for d in issued] == [48.0, 52.0, 122.0, 33.0, 60.0]
 
 
 async def test_provider_change_within_flex_is_accepted_at_once_and_brokers_told(world: World) -> None:
@@ -74,11 +117,21 @@ async def test_provider_change_within_flex_is_accepted_at_once_and_brokers_told(
     pid = package["id"]
     alpha = world.users["Alpha Care"]
     made = await alpha("POST", f"/api/packages/{pid}/variations", {"reason": "Longer morning call", "hours_per_week": 11, "effective_from": "2030-01-06"}, expect=201)
-    assert (made["status"], made["auto"], made["purchase_order_version"]) == ("accepted", True, 2)
+    # The answer is the contract's (a proposal was made); the flex rule's decision is beside it.
+    assert (made["status"], made["accepted_automatically"], made["auto"], made["purchase_order_version"]) == ("proposed", True, True, 2)
+    listed = await world.broker("GET", f"/api/packages/{pid}/variations", expect=200)
+    assert [(v["id"], v["status"], v["auto"]) for v in listed] == [(made["id"], "accepted", True)]
     order = await world.broker("GET", f"/api/packages/{pid}/purchase-order", expect=200)
     assert (order["version"], order["weekly_hours"]) == (2, 11)
+    # A broker (or a client that does not know the flex rule) accepting it: 200, nothing new.
+    again = await world.broker("POST", f"/api/packages/{pid}/variations/{made['id']}/accept", expect=200)
+    assert (again["id"], again["status"], again["purchase_order_version"]) == (made["id"], "accepted", 2)
+    await world.broker("POST", f"/api/packages/{pid}/variations/{made['id']}/decline", {"reason": "late"}, expect=409)
+    await alpha("POST", f"/api/packages/{pid}/variations/{made['id']}/accept", expect=403)  # still the other side's decision
+    assert [o["version"] for o in await world.broker("GET", f"/api/packages/{pid}/purchase-orders", expect=200)] == [1, 2]
     history = await world.broker("GET", f"/api/packages/{pid}/history", expect=200)
     accepted = [e for e in history if e["type"] == "variation.accepted"]
+    assert len(accepted) == 1 and len([e for e in history if e["type"] == "purchase_order.issued"]) == 2
     assert accepted[0]["data"]["auto"] is True and accepted[0]["actor"] == "system"
     # A broker's change within 10 % still waits for the provider: the flex is the provider's.
     brokers = await world.broker("POST", f"/api/packages/{pid}/variations", {"reason": "Tidy", "hours_per_week": 10.5, "effective_from": "2030-01-06"}, expect=201)

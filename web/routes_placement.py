@@ -81,7 +81,7 @@ async def purchase_order_versions(call: Call) -> Response:
 
 async def propose_variation(call: Call) -> Response:
     variation = await brokerage(call.request).variations.propose(_pid(call), call.body, reader(call.me))
-    return ok(variation.to_dict(), 201)
+    return ok(variation.as_proposed(), 201)
 
 
 async def list_variations(call: Call) -> Response:

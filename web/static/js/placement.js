@@ -60,11 +60,17 @@ function questionsSection(questions, open) {
       "Ask question", `${base}/questions`, (f) => ({ text: f.get("text") || "" }), "Question sent to the council.", "govuk-button--secondary") : null);
 }
 
+function timeOutcome(r) {
+  if (r.status === "requested") return "waiting for a decision";
+  if (r.status === "granted") return `granted, deadline moved to ${when(r.granted_deadline)}`;
+  return r.status;
+}
+
 function moreTimeSection(requests, pkg) {
   const open = pkg.status === "live";
   const rows = requests.map((r) => el("li", { class: "app-question" },
     el("p", { class: "govuk-body", text: `${r.reason}` }),
-    el("p", { class: "govuk-body-s app-question__meta", text: `Asked ${when(r.requested_at)} · ${r.status === "requested" ? "waiting for a decision" : r.status}${r.decision_reason ? `: ${r.decision_reason}` : ""}` }),
+    el("p", { class: "govuk-body-s app-question__meta", text: `Asked ${when(r.requested_at)} · ${timeOutcome(r)}${r.decision_reason ? `: ${r.decision_reason}` : ""}` }),
     broker && r.status === "requested" && open ? el("div", {},
       form(`extend-${r.id}`, [field("New deadline", "deadline", input("datetime-local", "govuk-input--width-20"), "Later than the current deadline; every matched provider is told."),
         field("Reason", "reason", textarea())], "Extend deadline", `${base}/deadline`,
@@ -78,6 +84,12 @@ function moreTimeSection(requests, pkg) {
       "Ask for more time", `${base}/more-time`, (f) => ({ reason: f.get("reason") || "" }), "Request sent to the council.", "govuk-button--secondary") : null);
 }
 
+// An hours-only variation: the hours added (or taken) at the hourly rate, beside the visits.
+function unscheduled(u) {
+  const sign = u.hours > 0 ? "+" : "−";
+  return `${sign}${Math.abs(u.hours)} hours at ${money(u.hourly_rate)} = ${sign}${money(Math.abs(u.weekly_cost))} a week`;
+}
+
 function orderSection(order) {
   const href = `/purchase-orders/${encodeURIComponent(id)}`;
   return el("section", { "aria-labelledby": "po-title" },
@@ -86,6 +98,7 @@ function orderSection(order) {
       ["Issued", when(order.issued_at)],
       ["Hourly rate", money(order.hourly_rate)],
       ["Hours per week", String(order.weekly_hours)],
+      ["Hours not in the visit pattern", order.unscheduled_hours ? unscheduled(order.unscheduled_hours) : null],
       ["Weekly cost", money(order.weekly_cost)],
       ["Effective from", order.effective_from ? day(order.effective_from) : null],
     ]),
