@@ -12,6 +12,7 @@ from config import keys
 from core import iso, parse_iso
 from tests.conftest import World
 from tests.test_realtime import collect
+from web.outputs import TimeRequestOut
 
 
 def stream(world: World, package_id: str) -> list[dict]:
@@ -128,6 +129,7 @@ async def test_extending_the_deadline_grants_the_waiting_requests(world: World) 
     assert [(a["id"], a["status"], a["decision_reason"]) for a in theirs] == [(refused["id"], "refused", "The hospital needs a start")]
     broker_sees = await world.broker("GET", f"/api/packages/{pid}/more-time", expect=200)
     assert {a["id"]: a["status"] for a in broker_sees} == {waiting["id"]: "granted", refused["id"]: "refused"}
+    [TimeRequestOut.model_validate(a) for a in broker_sees]
     # Decided is decided: a granted request cannot be refused afterwards.
     await world.broker("POST", f"/api/packages/{pid}/more-time/{waiting['id']}/refuse", {"reason": "changed mind"}, expect=409)
     # A request made after the extension waits for the next decision.

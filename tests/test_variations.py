@@ -4,6 +4,7 @@ purchase order as the next version; a provider's change within the flex is accep
 from __future__ import annotations
 
 from tests.conftest import World
+from web.outputs import ProposedVariation, PurchaseOrderOut, VariationOut
 from tests.test_purchase_orders import award
 
 ONE_VISIT = [{"days": ["mon", "wed", "fri"], "band": "morning", "minutes": 45, "carers": 1, "time_critical": False}]
@@ -108,6 +109,8 @@ async def test_hours_only_variations_are_priced_as_a_line_at_the_hourly_rate(wor
     await alpha("POST", f"/api/packages/{pid}/variations/{restate['id']}/accept", expect=200)
     fifth = await world.broker("GET", f"/api/packages/{pid}/purchase-order", expect=200)
     assert (fifth["version"], fifth["weekly_hours"], fifth["weekly_cost"], fifth["unscheduled_hours"]) == (5, 2.75, 60.0, None)
+    for order in (first, second, fourth, fifth):
+        PurchaseOrderOut.model_validate(order)
     issued = [e["data"] for e in await world.broker("GET", f"/api/packages/{pid}/history", expect=200) if e["type"] == "purchase_order.issued"]
     assert [d["weekly_cost"] for d in issued] == [48.0, 52.0, 122.0, 33.0, 60.0]
 
@@ -120,6 +123,8 @@ async def test_provider_change_within_flex_is_accepted_at_once_and_brokers_told(
     # The answer is the contract's (a proposal was made); the flex rule's decision is beside it.
     assert (made["status"], made["accepted_automatically"], made["auto"], made["purchase_order_version"]) == ("proposed", True, True, 2)
     listed = await world.broker("GET", f"/api/packages/{pid}/variations", expect=200)
+    ProposedVariation.model_validate(made)  # the answer is what /openapi.json says
+    [VariationOut.model_validate(v) for v in listed]
     assert [(v["id"], v["status"], v["auto"]) for v in listed] == [(made["id"], "accepted", True)]
     order = await world.broker("GET", f"/api/packages/{pid}/purchase-order", expect=200)
     assert (order["version"], order["weekly_hours"]) == (2, 11)

@@ -312,3 +312,80 @@ class UserPage(Out):
     total: int
     page: int
     per_page: int
+
+
+# -- before and after the award: requests for more time, purchase orders, variations ---------
+
+class TimeRequestOut(Out):
+    id: str
+    package_id: str
+    provider_id: str
+    requested_by: str
+    reason: str
+    requested_at: str
+    status: Literal["requested", "refused", "granted"] = Field(
+        description="granted: the broker extended the deadline while it waited (see granted_deadline)")
+    decided_at: str | None
+    decided_by: str | None
+    decision_reason: str | None = Field(description="the broker's reason for refusing, or for the extension")
+    granted_deadline: str | None = Field(default=None, description="the deadline the window was moved to")
+
+
+class OrderLine(Out):
+    days: list[str]
+    band: str
+    minutes: int
+    carers: int
+    visits_per_week: int
+    cost_per_visit: float
+    weekly_cost: float
+
+
+class UnscheduledHoursOut(Out):
+    """Hours changed by a variation without a visit pattern, priced at the hourly rate."""
+
+    hours: float = Field(description="above (or, negative, below) the hours the visit pattern stands for")
+    hourly_rate: float
+    weekly_cost: float = Field(description="hours x hourly rate; negative for a cut, never more than the visits cost")
+
+
+class PurchaseOrderOut(Out):
+    number: str
+    package_id: str
+    provider_id: str
+    hourly_rate: float
+    weekly_hours: float
+    weekly_cost: float = Field(description="the lines' weekly costs plus unscheduled_hours' (or hours x rate with no visits)")
+    lines: list[OrderLine]
+    version: int
+    issued_at: str
+    effective_from: str | None = None
+    variation_id: str | None = None
+    pattern_hours: float | None = Field(default=None, description="the hours the visit lines stand for")
+    unscheduled_hours: UnscheduledHoursOut | None = None
+
+
+class VariationOut(Out):
+    id: str
+    package_id: str
+    proposed_by: Literal["broker", "provider"]
+    reason: str
+    effective_from: str
+    proposed_at: str
+    hours_per_week: float | None
+    visits: list[VisitOut] | None
+    status: Literal["proposed", "accepted", "declined"]
+    auto: bool = Field(description="accepted at once under the provider's flex (VARIATION_FLEX)")
+    decided_at: str | None
+    decline_reason: str | None
+    purchase_order_version: int | None = Field(description="the order version it issued, once accepted")
+
+
+class ProposedVariation(VariationOut):
+    """The answer to proposing: the proposal made (`status` is always `proposed`); a provider's
+    change within the flex is accepted at once, which `accepted_automatically` says and a read
+    of the variation shows (`accepted`); accepting it again answers 200 and changes nothing."""
+
+    status: Literal["proposed"]
+    accepted_automatically: bool
+    current_status: Literal["proposed", "accepted"]

@@ -9,6 +9,7 @@ from web import api
 from web.api import ANYONE, BROKER, PROVIDER, Call
 from web.http import brokerage, ok, reader
 from web.inputs import PurchaseOrderQuery
+from web.outputs import ProposedVariation, PurchaseOrderOut, TimeRequestOut, VariationOut
 
 BOTH = ("broker", "provider")
 T = "placement"
@@ -109,21 +110,22 @@ routes = [
              "Answer a question privately, or publish it (without the asker) to every matched provider",
              auth=BROKER, body=AnswerInput, returns=dict, errors=(409,), tag=T),
     api.post(f"{P}/more-time", more_time, "Ask for more time to respond", auth=PROVIDER, body=ReasonInput,
-             returns=dict, status=201, errors=(409,), tag=T),
+             returns=TimeRequestOut, status=201, errors=(409,), tag=T),
     api.get(f"{P}/more-time", list_more_time, "Requests for more time: brokers all, a provider its own",
-            auth=ANYONE, returns=list[dict], tag=T),
+            auth=ANYONE, returns=list[TimeRequestOut], tag=T),
     api.post(f"{P}/more-time/{{request_id}}/refuse", refuse_more_time, "Refuse a request for more time, with a reason",
-             auth=BROKER, body=ReasonInput, returns=dict, errors=(409,), tag=T),
+             auth=BROKER, body=ReasonInput, returns=TimeRequestOut, errors=(409,), tag=T),
     api.get(f"{P}/purchase-order", purchase_order, "The package's purchase order (latest version, or ?version=n; ?format=csv)",
-            auth=ANYONE, query=PurchaseOrderQuery, returns=dict, extra_media={"text/csv": "the order's lines"}, tag=T),
+            auth=ANYONE, query=PurchaseOrderQuery, returns=PurchaseOrderOut, extra_media={"text/csv": "the order's lines"}, tag=T),
     api.get(f"{P}/purchase-orders", purchase_order_versions, "Every version of the package's purchase order",
-            auth=ANYONE, returns=list[dict], tag=T),
+            auth=ANYONE, returns=list[PurchaseOrderOut], tag=T),
     api.post(f"{P}/variations", propose_variation, "Propose a change to an awarded package's hours or visits",
-             auth=BOTH, body=VariationInput, returns=dict, status=201, errors=(409,), tag=T),
-    api.get(f"{P}/variations", list_variations, "Variations of an awarded package", auth=BOTH, returns=list[dict], tag=T),
+             auth=BOTH, body=VariationInput, returns=ProposedVariation, status=201, errors=(409,), tag=T),
+    api.get(f"{P}/variations", list_variations, "Variations of an awarded package", auth=BOTH, returns=list[VariationOut], tag=T),
     api.post(f"{P}/variations/{{variation_id}}/accept", accept_variation,
-             "Accept a variation the other side proposed (issues the next purchase order version)",
-             auth=BOTH, returns=dict, errors=(403, 409), tag=T),
+             "Accept a variation the other side proposed (issues the next purchase order version; "
+             "an already accepted one answers 200 and issues nothing)",
+             auth=BOTH, returns=VariationOut, errors=(403, 409), tag=T),
     api.post(f"{P}/variations/{{variation_id}}/decline", decline_variation, "Decline a variation the other side proposed",
-             auth=BOTH, body=DeclineInput, returns=dict, errors=(403, 409), tag=T),
+             auth=BOTH, body=DeclineInput, returns=VariationOut, errors=(403, 409), tag=T),
 ]
