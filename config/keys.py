@@ -290,3 +290,25 @@ def webhook_lane(endpoint_id: str, lane: str) -> str:
 
 def webhook_lane_job_id(endpoint_id: str, lane: str) -> str:
     return f"webhook-lane:{endpoint_id}:{lane}"
+
+
+# Bulk import by CSV (matcher/imports.py): validated whole, posted in chunks, resumable
+def package_import(import_id: str) -> str:
+    """hash: `meta` (JSON: actor, status, total, times) and, while posting, `bodies` (JSON rows)."""
+    return f"{PREFIX}import:{import_id}"
+
+
+def package_import_rows(import_id: str) -> str:
+    """hash row number -> what that row became (JSON); a row is posted once: written in the
+    same transaction as its package, checked under WATCH before it is posted."""
+    return f"{PREFIX}import:{import_id}:rows"
+
+
+def package_import_lease(import_id: str) -> str:
+    """string: the process posting the import now; expires if that process dies."""
+    return f"{PREFIX}import:{import_id}:lease"
+
+
+IMPORTS_POSTING = PREFIX + "imports:posting"  # zset import id -> start time, until every row is posted
+IMPORT_LEASE_S = 15  # renewed after every chunk; a dead poster's import is resumed after this
+IMPORT_KEEP_S = 30 * 86400  # the report of a finished import (the rows' bodies are dropped at once)

@@ -36,6 +36,7 @@ from matcher.model import (
     Package,
     Provider,
 )
+from matcher.imports import ImportReport, PackageImports
 from matcher.more_time import TimeRequest, TimeRequests
 from matcher.offers import OfferBook
 from matcher.packages import PackageStore, Reader
@@ -64,6 +65,8 @@ __all__ = [
     "SERVICE_TYPES", "SPECIALISMS", "Sightings",
     "TooEarly", "URGENCIES", "broker_view", "ordered_matches", "parse_district", "parse_range",
     "bulk", "schedule_window", "to_csv", "views",
+    # bulk import: validated whole, posted in chunks, resumable
+    "ImportReport", "PackageImports",
     # before and after the award
     "PurchaseOrders", "Question", "Questions", "TimeRequest", "TimeRequests", "Variation", "Variations",
     "order_csv", "order_lines", "unscheduled_hours", "visit_cost",

@@ -14,16 +14,14 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from redis.asyncio import Redis
-from pydantic import ValidationError
 from redis.asyncio.client import Pipeline
 
 import geo
 from config import Settings, keys
 from core import Event, EventLog, iso, new_id, parse_iso
-from matcher import bulk, eligibility, explain, search, state, views
+from matcher import eligibility, explain, search, state, views
 from matcher.areas import AreaStore
 from matcher.errors import Conflict, Forbidden, Invalid, NotFound
-from matcher.fields import field_errors
 from matcher.inputs import PackageInput
 from matcher.model import (
     OPEN_STATUSES,
@@ -77,75 +75,37 @@ class PackageStore:
     # -- posting -----------------------------------------------------------------------------
 
     async def post(self, needs: PackageInput, actor: str) -> Package:
-        package = await self._new_package(needs, actor)
-        wave = await self._first_wave(package)
+        package = await self.new_package(needs, actor)
+        wave = await self.first_wave(package)
         fits = await self.round_fits(package, wave)
 
         async def write(pipe: Pipeline) -> None:
             pipe.multi()
-            self._queue_post(pipe, package, wave, actor, fits)
+            self.queue_post(pipe, package, wave, actor, fits)
 
         await transact(self.redis, [keys.package(package.id)], write)
         await self.schedule(package)
         return package
-
-    async def post_many(self, text: str, actor: str) -> list[Package]:
-        """Post every row of a CSV file, or none: every row is checked first, as one body of
-        `POST /api/packages` would be (errors by row and field in one Invalid), then all are
-        written in one MULTI/EXEC."""
-        bodies, errors = bulk.parse(text)
-        packages: list[Package] = []
-        for body in bodies:
-            row = body.pop("_row")
-            await asyncio.sleep(0)
-            try:
-                needs = PackageInput.model_validate(body)
-                packages.append(await self._new_package(needs, actor))
-            except ValidationError as exc:
-                for name, problem in field_errors(exc, PackageInput).items():
-                    errors.setdefault(bulk.row_field(row, name), problem)
-            except Invalid as exc:
-                for name, problem in (exc.fields or {}).items():
-                    errors.setdefault(bulk.row_field(row, name), problem)
-        if errors:
-            rows = len({name.split(".")[0] for name in errors})
-            verb = "has" if rows == 1 else "have"
-            raise Invalid(errors, f"{rows} of {len(bodies)} row{'' if len(bodies) == 1 else 's'} {verb} errors; nothing was posted. "
-                                  "Fix them and upload the file again.")
-        waves = []
-        fits = []
-        for package in packages:
-            waves.append(await self._first_wave(package))
-            fits.append(await self.round_fits(package, waves[-1]))
-            await asyncio.sleep(0)  # a big file must not starve the other requests of this process
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for package, wave, fit in zip(packages, waves, fits, strict=True):
-                self._queue_post(pipe, package, wave, actor, fit)
-                await asyncio.sleep(0)
-            await pipe.execute()
-        for start in range(0, len(packages), 50):
-            await asyncio.gather(*[self.schedule(p) for p in packages[start:start + 50]])
-        return packages
 
     async def repost(self, package_id: str, actor: str) -> Package:
         """A copy of an unplaced or withdrawn package, posted afresh (a new window, matched now)."""
         original = await self.load(package_id)
         if original.status not in ("unplaced", "withdrawn"):
             raise Conflict(f"The package is {original.status}; only an unplaced or withdrawn package can be re-posted.", code="package_not_closed")
-        successor = await self._new_package(PackageInput.model_validate(_needs_of(original)), actor, original)
-        wave = await self._first_wave(successor)
+        successor = await self.new_package(PackageInput.model_validate(_needs_of(original)), actor, original)
+        wave = await self.first_wave(successor)
         fits = await self.round_fits(successor, wave)
 
         async def write(pipe: Pipeline) -> Package:
             pipe.multi()
-            self._queue_post(pipe, successor, wave, actor, fits)
+            self.queue_post(pipe, successor, wave, actor, fits)
             return successor
 
         await transact(self.redis, [keys.package(successor.id)], write)
         await self.schedule(successor)
         return successor
 
-    async def _new_package(self, needs: PackageInput, actor: str, previous: Package | None = None) -> Package:
+    async def new_package(self, needs: PackageInput, actor: str, previous: Package | None = None) -> Package:
         place = self._place(needs.postcode)
         await self._check_excluded(needs.excluded_providers)
         area = await self.areas.for_district(place.district)
@@ -187,7 +147,7 @@ class PackageStore:
         place = geo.Place(package.postcode, package.district, package.sector, package.easting, package.northing, 0.0, 0.0)
         return eligibility.candidates(snapshot, needs, place, package.area, await self.availability(package), exclude)
 
-    async def _first_wave(self, package: Package, exclude: frozenset[str] = frozenset()) -> list[eligibility.Candidate]:
+    async def first_wave(self, package: Package, exclude: frozenset[str] = frozenset()) -> list[eligibility.Candidate]:
         found = await self.match(package, exclude)
         if self.settings.release == "all":
             package.released_tiers = list(TIERS)
@@ -204,7 +164,7 @@ class PackageStore:
             return {}
         return await self.rounds.fits(package, [c.provider.id for c in wave])
 
-    def _queue_post(self, pipe: Pipeline, package: Package, wave: list[eligibility.Candidate], actor: str,
+    def queue_post(self, pipe: Pipeline, package: Package, wave: list[eligibility.Candidate], actor: str,
                     fits: dict[str, dict[str, Any] | None] | None = None) -> None:
         package.matched = len(wave)
         pipe.set(keys.package(package.id), json.dumps(package.to_dict()))
@@ -397,9 +357,9 @@ class PackageStore:
             raise Forbidden("Only the provider the package was awarded to can hand it back.")
         now = time.time()
         previous = Package.from_dict({**package.to_dict(), "previous_hand_backs": [*package.previous_hand_backs, {"reason": reason, "at": iso(now)}]})
-        successor = await self._new_package(PackageInput.model_validate(_needs_of(package)), reader.user_id, previous)
+        successor = await self.new_package(PackageInput.model_validate(_needs_of(package)), reader.user_id, previous)
         # The provider that handed it back cannot deliver it; it is not asked again.
-        wave = await self._first_wave(successor, exclude=frozenset({reader.provider_id or ""}))
+        wave = await self.first_wave(successor, exclude=frozenset({reader.provider_id or ""}))
         fits = await self.round_fits(successor, wave)
 
         async def write(pipe: Pipeline) -> Package:
@@ -415,7 +375,7 @@ class PackageStore:
                 type="package.handed_back", actor=reader.user_id, package_id=package_id,
                 data={"package_id": package_id, "provider_id": reader.provider_id, "reason": reason, "new_package_id": successor.id},
             ))
-            self._queue_post(pipe, successor, wave, reader.user_id, fits)
+            self.queue_post(pipe, successor, wave, reader.user_id, fits)
             return successor
 
         result = await transact(self.redis, [keys.package(package_id)], write)

@@ -23,6 +23,7 @@ from matcher import (
     DeadlineKeeper,
     OfferBook,
     Package,
+    PackageImports,
     PackageStore,
     RoundBook,
     RoundMap,
@@ -59,6 +60,7 @@ class Brokerage:
     variations: Variations
     webhook_endpoints: Endpoints
     webhook_deliveries: DeliveryLog
+    imports: PackageImports
 
     @classmethod
     async def open(cls, settings: Settings, postcodes: geo.PostcodeIndex | None = None) -> Brokerage:
@@ -94,6 +96,7 @@ class Brokerage:
             time_requests=TimeRequests(redis, packages, events),
             variations=Variations(redis, packages, events, orders, settings.variation_flex),
             webhook_endpoints=Endpoints(redis, events), webhook_deliveries=DeliveryLog(redis),
+            imports=PackageImports(redis, packages),
         )
 
     async def close(self) -> None:

@@ -3,9 +3,15 @@ reached nobody."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import time
 
+import httpx
+import redis
+
+from config import keys
 from tests.conftest import World, tomorrow
 
 
@@ -41,12 +47,19 @@ async def test_bad_rows_post_nothing_then_fixed_file_posts_all(world: World) -> 
     assert set(fields) == {"rows[5].postcode", "rows[20].band", "rows[20].hours_per_week"}
     assert "2 of 30 rows" in response.json()["error"]["message"]
     assert await world.broker("GET", "/api/packages", expect=200) == []  # nothing posted
+    with redis.Redis.from_url(world.service.redis_url, decode_responses=True) as r:
+        assert r.zcard(keys.IMPORTS_POSTING) == 0 and not r.keys(keys.package_import("*"))  # no import was even begun
 
     rows[4], rows[19] = row(5), row(20)
     report = (await upload(world, csv_text(rows)))
     assert report.status_code == 201, report.text
     body = report.json()
     assert body["posted"] == 30 and [p["reference"] for p in body["packages"]] == [f"BULK-{n:03d}" for n in range(1, 31)]
+    assert (body["status"], body["total"], [p["row"] for p in body["packages"]]) == ("done", 30, list(range(1, 31)))
+    assert await world.broker("GET", f"/api/packages/imports/{body['import_id']}", expect=200) == body
+    with redis.Redis.from_url(world.service.redis_url, decode_responses=True) as r:
+        assert r.hget(keys.package_import(body["import_id"]), "bodies") is None  # the rows' details live in the packages only
+        assert r.zcard(keys.IMPORTS_POSTING) == 0
     assert all(p["matched"] >= 1 for p in body["packages"])
     listed = await world.broker("GET", "/api/packages?q=BULK-&page=1&per_page=100", expect=200)
     assert listed["total"] == 30
@@ -85,3 +98,51 @@ async def test_match_report_names_the_rules_that_excluded(world: World) -> None:
     some = await world.post(specialisms=["dementia"], service_type="reablement")
     report = await world.broker("GET", f"/api/packages/{some['id']}/match-report", expect=200)
     assert report["excluded"]["service_type"] == 3
+
+
+async def test_an_import_cut_off_by_a_crash_resumes_without_posting_a_row_twice(own_world: World) -> None:
+    """The web process is SIGKILLed while it posts the rows; resuming posts the rest, once each."""
+    world = own_world
+    total = 600
+    text = csv_text([row(n, reference=f"CRASH-{n:04d}") for n in range(1, total + 1)])
+    upload_task = asyncio.create_task(upload(world, text))
+    r = redis.Redis.from_url(world.service.redis_url, decode_responses=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:  # wait until some rows are posted, not all
+            ids = r.zrange(keys.IMPORTS_POSTING, 0, -1)
+            done = r.hlen(keys.package_import_rows(ids[0])) if ids else 0
+            if 0 < done < total:
+                break
+            assert time.monotonic() < deadline and not upload_task.done(), "the import never got under way"
+            await asyncio.sleep(0.005)
+        world.service.kill_web(0)
+        import_id = ids[0]
+        cut_at = r.hlen(keys.package_import_rows(import_id))
+        assert cut_at < total
+        try:
+            await upload_task
+        except httpx.HTTPError:
+            pass  # the answer died with the process
+        world.service.restart_ws_process(0)
+        report = await world.broker("GET", f"/api/packages/imports/{import_id}", expect=200)
+        assert report["status"] == "posting" and report["posted"] == cut_at
+        # The dead process's lease lapses (or the worker's sweep takes the import first): then it finishes.
+        deadline = time.monotonic() + 60
+        while report["status"] != "done":
+            answer = await world.broker.raw("POST", f"/api/packages/imports/{import_id}/resume")
+            assert answer.status_code in (200, 409), answer.text
+            report = answer.json() if answer.status_code == 200 else await world.broker("GET", f"/api/packages/imports/{import_id}", expect=200)
+            assert time.monotonic() < deadline, f"not resumed: {report['posted']} of {total}"
+            if report["status"] != "done":
+                await asyncio.sleep(0.5)
+        assert report["posted"] == total and [p["row"] for p in report["packages"]] == list(range(1, total + 1))
+        listed = await world.broker("GET", "/api/packages?q=CRASH-&page=1&per_page=100", expect=200)
+        assert listed["total"] == total  # every row once: none lost, none twice
+        posted = [e for _, e in r.xrange(keys.EVENTS) if e.get("type") == "package.posted"]
+        assert len(posted) == total
+        # Resuming a finished import is harmless.
+        again = await world.broker("POST", f"/api/packages/imports/{import_id}/resume", expect=200)
+        assert again["posted"] == total
+    finally:
+        r.close()

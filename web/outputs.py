@@ -149,7 +149,12 @@ class PackagePage(Out):
 
 
 class Imported(Out):
-    posted: int
+    """A bulk import's report: `packages` in row order, `{row, id, reference, …}` each."""
+
+    import_id: str
+    status: Literal["posting", "done"] = Field(description="posting: rows are still being posted (see total)")
+    total: int = Field(description="rows in the file")
+    posted: int = Field(description="rows posted so far")
     packages: list[dict[str, Any]]
 
 

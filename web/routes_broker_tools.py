@@ -33,12 +33,16 @@ async def import_csv(call: Call) -> Response:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise HttpError(422, "invalid_fields", "The file must be saved as CSV UTF-8.", {"file": "is not UTF-8 text"}) from exc
-    posted = await brokerage(call.request).packages.post_many(text, call.me.id)
-    return ok({"posted": len(posted), "packages": [
-        {"row": n, "id": p.id, "reference": p.reference, "postcode": p.postcode, "urgency": p.urgency,
-         "deadline": p.deadline, "matched": p.matched, "status": p.status}
-        for n, p in enumerate(posted, start=1)
-    ]}, 201)
+    report = await brokerage(call.request).imports.start(text, call.me.id)
+    return ok(report.to_dict(), 201)
+
+
+async def import_report(call: Call) -> Response:
+    return ok((await brokerage(call.request).imports.report(call.param("import_id"))).to_dict())
+
+
+async def resume_import(call: Call) -> Response:
+    return ok((await brokerage(call.request).imports.resume(call.param("import_id"))).to_dict())
 
 
 async def csv_template(call: Call) -> Response:
@@ -71,11 +75,19 @@ routes = [
     api.post("/api/packages/import", import_csv, "Post packages from a CSV file (text/csv body): every row or none",
              auth=BROKER, returns=Imported, status=201, tag=T, body_media="text/csv",
              description="The body is the CSV file itself (`Content-Type: text/csv`), one row per package; "
-                         "the template is at `/api/packages/import/template.csv`. Errors name `rows[N].column`.",
+                         "the template is at `/api/packages/import/template.csv`. Errors name `rows[N].column`. "
+                         "Every row is validated before any is posted; the rows are then posted in small "
+                         "transactions (other requests run in between) and the answer is the report "
+                         "(`GET /api/packages/imports/{import_id}` reads it again).",
              extra_responses={413: "The file is too large; split it.",
                               422: "A row is invalid; `fields` names each `rows[N].column`. Nothing was posted."}),
     api.get("/api/packages/import/template.csv", csv_template, "The CSV template for bulk import", auth=BROKER,
             tag=T),
+    api.get("/api/packages/imports/{import_id}", import_report, "An import's progress and report: the rows posted so far",
+            auth=BROKER, returns=Imported, tag=T),
+    api.post("/api/packages/imports/{import_id}/resume", resume_import,
+             "Carry on an import whose posting stopped (rows already posted are never posted again)",
+             auth=BROKER, returns=Imported, errors=(409,), tag=T),
     api.post("/api/packages/{package_id}/repost", repost, "Re-post an unplaced or withdrawn package as a copy",
              auth=BROKER, returns=PackageView, status=201, errors=(409,), tag=T),
     api.get("/api/packages/{package_id}/match-report", match_report, "How many providers each eligibility rule "

@@ -74,10 +74,22 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> None:
         outage.REDIS.failed(exc, "deadline sweep")
 
 
+async def resume_imports(ctx: dict[str, Any]) -> None:
+    """Carry on bulk imports whose web process died mid-way (rows already posted are skipped)."""
+    service: Brokerage = ctx["brokerage"]
+    try:
+        await service.imports.sweep()
+    except Exception as exc:  # the next minute's sweep tries again
+        if not is_outage(exc):
+            raise
+        outage.REDIS.failed(exc, "import sweep")
+
+
 class WorkerSettings:
     # Names match matcher.deadlines.JOB_NAME and matcher.reminders.JOB_NAME, which enqueue them.
     functions = [package_deadline, deadline_reminder, *notify_jobs.FUNCTIONS, *webhook_jobs.FUNCTIONS]
-    cron_jobs = [cron(sweep_deadlines, second=30, unique=True, run_at_startup=False)]
+    cron_jobs = [cron(sweep_deadlines, second=30, unique=True, run_at_startup=False),
+                 cron(resume_imports, second=45, unique=True, run_at_startup=False, timeout=600)]
     on_startup = startup
     on_shutdown = shutdown
     job_timeout = 60
