@@ -3,8 +3,8 @@
 From the broker's side an import is still all or nothing with respect to validation: every
 row is checked as one body of `POST /api/packages` would be, errors come back by row and
 field, and nothing is stored when any row is bad. Only a file that is valid throughout
-becomes an import (`imp_…`), and its rows are then posted `chunk` at a time, one MULTI/EXEC
-each. One transaction for the whole file (500 packages, each matched to a hundred
+becomes an import (`imp_…`), and its rows are then posted a few at a time (at most
+CHUNK_ROWS packages or CHUNK_MATCHES matches), one MULTI/EXEC each. One transaction for the whole file (500 packages, each matched to a hundred
 providers: ~150,000 commands) held Redis for seconds, and every other request waited;
 chunks let other requests run in between.
 
@@ -22,7 +22,7 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -40,7 +40,11 @@ from matcher.packages import PackageStore
 from matcher.tx import transact
 
 log = logging.getLogger("matcher.imports")
-CHUNK_ROWS = 25  # packages per transaction: ~7,500 commands at a hundred matches each
+# What one transaction may carry: at most this many packages, and no more once their matches
+# reach the budget (each match is ~3 commands: its record, the provider's list, its event), so
+# a package matched to a hundred providers goes five at a time and a sparse one 25 at a time.
+CHUNK_ROWS = 25
+CHUNK_MATCHES = 500
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,21 @@ class ImportReport:
                 "started_at": self.started_at, "finished_at": self.finished_at, "packages": self.packages}
 
 
+@dataclass
+class Chunk:
+    """Rows matched and ready for one transaction."""
+
+    rows: list[tuple[int, Package, Any, Any]] = field(default_factory=list)  # (row, package, wave, round fits)
+    failed: dict[int, str] = field(default_factory=dict)
+    matches: int = 0
+
+
 class PackageImports:
-    def __init__(self, redis: Redis, packages: PackageStore, chunk: int = CHUNK_ROWS) -> None:
+    def __init__(self, redis: Redis, packages: PackageStore, chunk: int = CHUNK_ROWS, chunk_matches: int = CHUNK_MATCHES) -> None:
         self.redis = redis
         self.packages = packages
         self.chunk = chunk
+        self.chunk_matches = chunk_matches
 
     async def start(self, text: str, actor: str) -> ImportReport:
         """Validate every row, then post them all (in chunks) and answer with the report."""
@@ -73,11 +87,14 @@ class PackageImports:
         import_id = new_id("imp")
         meta = {"id": import_id, "actor": actor, "status": "posting", "total": len(bodies), "started_at": iso(time.time()),
                 "finished_at": None}
+        owner = new_id("lease")
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(keys.package_import(import_id), mapping={"meta": json.dumps(meta), "bodies": json.dumps(bodies)})
+            # Leased from the start, so the worker's sweep cannot take it before this request begins.
+            pipe.set(keys.package_import_lease(import_id), owner, ex=keys.IMPORT_LEASE_S)
             pipe.zadd(keys.IMPORTS_POSTING, {import_id: time.time()})
             await pipe.execute()
-        await self.run(import_id)
+        await self.run(import_id, owner)
         return await self.report(import_id)
 
     async def _validated(self, text: str, actor: str) -> list[dict[str, Any]]:
@@ -101,12 +118,14 @@ class PackageImports:
                                   "Fix them and upload the file again.")
         return bodies
 
-    async def run(self, import_id: str) -> bool:
-        """Post the rows not yet posted; False if another process holds the import's lease."""
-        owner = new_id("lease")
+    async def run(self, import_id: str, owner: str | None = None) -> bool:
+        """Post the rows not yet posted; False if another process holds the import's lease
+        (`owner`: the lease this process already holds)."""
         lease = keys.package_import_lease(import_id)
-        if not await self.redis.set(lease, owner, nx=True, ex=keys.IMPORT_LEASE_S):
-            return False
+        if owner is None:
+            owner = new_id("lease")
+            if not await self.redis.set(lease, owner, nx=True, ex=keys.IMPORT_LEASE_S):
+                return False
         try:
             raw = await self.redis.hmget(keys.package_import(import_id), ["meta", "bodies"])
             if raw[0] is None:
@@ -116,8 +135,14 @@ class PackageImports:
                 return True
             done = set(await self.redis.hkeys(keys.package_import_rows(import_id)))
             todo = [b for b in json.loads(raw[1] or "[]") if str(b["_row"]) not in done]
-            for start in range(0, len(todo), self.chunk):
-                await self._post_chunk(import_id, meta["actor"], todo[start:start + self.chunk])
+            chunk = Chunk()
+            for n, body in enumerate(todo, start=1):
+                # Matching reads providers and rounds: done before the transaction, as a single post does.
+                await self._prepare(chunk, body, meta["actor"])
+                if n < len(todo) and len(chunk.rows) < self.chunk and chunk.matches < self.chunk_matches:
+                    continue
+                await self._post_chunk(import_id, meta["actor"], chunk)
+                chunk = Chunk()
                 if await self.redis.get(lease) == owner:  # renewed, never taken back from a resumer
                     await self.redis.expire(lease, keys.IMPORT_LEASE_S)
             await self._finish(import_id, meta)
@@ -126,21 +151,22 @@ class PackageImports:
             if await self.redis.get(lease) == owner:
                 await self.redis.delete(lease)
 
-    async def _post_chunk(self, import_id: str, actor: str, chunk: list[dict[str, Any]]) -> None:
-        # Matching reads providers and rounds: done before the transaction, as a single post does.
-        prepared: list[tuple[int, Package, Any, Any]] = []
-        failed: dict[int, str] = {}
-        for body in chunk:
-            try:
-                package = await self.packages.new_package(PackageInput.model_validate(_needs(body)), actor)
-            except (ValidationError, Invalid) as exc:
-                # Valid at upload, not now (a ruled-out provider removed since): reported, never retried.
-                failed[body["_row"]] = str(exc)
-                continue
-            wave = await self.packages.first_wave(package)
-            prepared.append((body["_row"], package, wave, await self.packages.round_fits(package, wave)))
-            await asyncio.sleep(0)
+    async def _prepare(self, chunk: Chunk, body: dict[str, Any], actor: str) -> None:
+        row = body["_row"]
+        try:
+            package = await self.packages.new_package(PackageInput.model_validate(_needs(body)), actor)
+        except (ValidationError, Invalid) as exc:
+            # Valid at upload, not now (a ruled-out provider removed since): reported, never retried.
+            chunk.failed[row] = str(exc)
+            return
+        wave = await self.packages.first_wave(package)
+        chunk.rows.append((row, package, wave, await self.packages.round_fits(package, wave)))
+        chunk.matches += len(wave)
+        await asyncio.sleep(0)  # a big file must not starve the other requests of this process
+
+    async def _post_chunk(self, import_id: str, actor: str, chunk: Chunk) -> None:
         rows_key = keys.package_import_rows(import_id)
+        prepared, failed = chunk.rows, chunk.failed
 
         async def write(pipe: Pipeline) -> list[Package]:
             rows = [str(row) for row, *_ in prepared] + [str(row) for row in failed]

@@ -9,6 +9,7 @@ import datetime
 import pytest
 from playwright.async_api import expect
 
+from core import iso, parse_iso
 from tests.conftest import World
 from tests.pages.conftest import Browsing, axe_violations, no_horizontal_scroll, shoot
 from tests.support import PASSWORD
@@ -179,6 +180,14 @@ async def test_placement_pages(world: World, browsing: Browsing, width: int) -> 
     await provider.goto(f"/provider/packages/{pid}")
     await provider.get_by_text("Answer: Yes, a ceiling hoist is fitted.").wait_for()
     await check(provider, "provider-package-questions", width)
+    # Extending the deadline grants Alpha's request for more time: both pages say so.
+    view = await world.broker("GET", f"/api/packages/{pid}", expect=200)
+    await world.broker("POST", f"/api/packages/{pid}/deadline", {"deadline": iso(parse_iso(view["deadline"]) + 3600), "reason": "Alpha asked for more time"}, expect=200)
+    await provider.goto(f"/provider/packages/{pid}")
+    await provider.get_by_text("granted, deadline moved to", exact=False).wait_for()
+    await check(provider, "provider-package-more-time-granted", width)
+    await broker.goto(f"/broker/packages/{pid}")
+    await broker.get_by_text("granted, deadline moved to", exact=False).wait_for()
 
     offers = await world.broker("GET", f"/api/packages/{pid}/offers", expect=200)
     alpha_offer = next(o for o in offers if o["provider_id"] == world.providers["Alpha Care"]["id"])
