@@ -151,6 +151,7 @@ async def test_api_reference_page(browsing: Browsing, width: int) -> None:
     await check(page, "api-docs", width)
 
 
+@pytest.mark.timeout(180)  # both package pages, before and after award, on a shared 2-core machine
 @pytest.mark.parametrize("width", [375, 1280])
 async def test_placement_pages(world: World, browsing: Browsing, width: int) -> None:
     """Questions and more time on both package pages; after award the purchase order (and its
@@ -184,10 +185,10 @@ async def test_placement_pages(world: World, browsing: Browsing, width: int) -> 
     view = await world.broker("GET", f"/api/packages/{pid}", expect=200)
     await world.broker("POST", f"/api/packages/{pid}/deadline", {"deadline": iso(parse_iso(view["deadline"]) + 3600), "reason": "Alpha asked for more time"}, expect=200)
     await provider.goto(f"/provider/packages/{pid}")
-    await provider.get_by_text("granted, deadline moved to", exact=False).wait_for()
+    await provider.get_by_text("granted: the deadline is now", exact=False).wait_for()
     await check(provider, "provider-package-more-time-granted", width)
     await broker.goto(f"/broker/packages/{pid}")
-    await broker.get_by_text("granted, deadline moved to", exact=False).wait_for()
+    await broker.get_by_text("granted: the deadline is now", exact=False).wait_for()
 
     offers = await world.broker("GET", f"/api/packages/{pid}/offers", expect=200)
     alpha_offer = next(o for o in offers if o["provider_id"] == world.providers["Alpha Care"]["id"])

@@ -61,16 +61,17 @@ function questionsSection(questions, open) {
 }
 
 function timeOutcome(r) {
+  const why = r.decision_reason ? ` (${r.decision_reason})` : "";
   if (r.status === "requested") return "waiting for a decision";
-  if (r.status === "granted") return `granted, deadline moved to ${when(r.granted_deadline)}`;
-  return r.status;
+  if (r.status === "granted") return `granted: the deadline is now ${when(r.granted_deadline)}${why}`;
+  return `${r.status}${r.decision_reason ? `: ${r.decision_reason}` : ""}`;
 }
 
 function moreTimeSection(requests, pkg) {
   const open = pkg.status === "live";
   const rows = requests.map((r) => el("li", { class: "app-question" },
     el("p", { class: "govuk-body", text: `${r.reason}` }),
-    el("p", { class: "govuk-body-s app-question__meta", text: `Asked ${when(r.requested_at)} · ${timeOutcome(r)}${r.decision_reason ? `: ${r.decision_reason}` : ""}` }),
+    el("p", { class: "govuk-body-s app-question__meta", text: `Asked ${when(r.requested_at)} · ${timeOutcome(r)}` }),
     broker && r.status === "requested" && open ? el("div", {},
       form(`extend-${r.id}`, [field("New deadline", "deadline", input("datetime-local", "govuk-input--width-20"), "Later than the current deadline; every matched provider is told."),
         field("Reason", "reason", textarea())], "Extend deadline", `${base}/deadline`,
