@@ -50,13 +50,15 @@ class LaneRunner:
 
     async def run(self, endpoint_id: str, lane: str, budget_s: float) -> LaneOutcome:
         """Send what the lane holds, in order, for at most about `budget_s`."""
-        endpoint = await self.endpoints.find(endpoint_id)
-        if endpoint is None:
-            await self.log.drop_lane(endpoint_id, lane)
-            return LaneOutcome(0, None)
         started, sent, tried = time.monotonic(), 0, False
         token = secrets.token_hex(8)
         while True:
+            # Looked up before every send, not once per run: an admin who deletes the
+            # endpoint mid-lane must not see the rest of the lane still posted to it.
+            endpoint = await self.endpoints.find(endpoint_id)
+            if endpoint is None:
+                await self.log.drop_lane(endpoint_id, lane)
+                return LaneOutcome(sent, None)
             if tried and time.monotonic() - started + self.settings.timeout_s > budget_s:
                 return LaneOutcome(sent, 0.0)  # more to do: the job is run again at once
             head = await self.log.head(endpoint_id, lane)

@@ -1,0 +1,46 @@
+"""What a hostile or unlucky receiver, admin or operator does to the webhooks, and what must
+still hold: nothing crashes, nothing leaks, nothing is sent where it should not be."""
+
+from __future__ import annotations
+
+import redis.asyncio as aredis
+
+from tests.conftest import World
+from tests.waits import eventually
+from tests.webhooks.receiver import Receiver
+from tests.webhooks.test_webhooks import register
+
+
+async def lanes_of(redis_url: str, endpoint_id: str) -> list[str]:
+    r = aredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        lanes = await r.keys(f"hb:webhook-lane:{endpoint_id}:*")
+        members = [m for m in await r.smembers("hb:webhook-lanes") if m.startswith(endpoint_id + "|")]
+        return lanes + members
+    finally:
+        await r.aclose()
+
+
+async def test_deleting_an_endpoint_stops_its_lane_mid_way(world: World) -> None:
+    """A lane already being sent when the admin deletes its endpoint sends nothing after the
+    delivery in flight: the runner must not keep posting to a receiver the admin removed."""
+    receiver = await Receiver(delay_s=1.0).start()
+    try:
+        created = await register(world, receiver, ["package.posted", "package.matched", "package.withdrawn"])
+        package = await world.post()
+        await world.broker("POST", f"/api/packages/{package['id']}/withdraw", {"reason": "Family arranged care"}, expect=200)
+
+        async def in_flight() -> bool:
+            return receiver.in_flight > 0
+
+        await eventually(in_flight, "the first delivery in flight")
+        await world.admin("DELETE", f"/api/webhooks/{created['id']}", expect=204)
+        sent_before_delete = len(receiver.received)
+
+        async def lane_gone() -> bool:
+            return receiver.in_flight == 0 and not await lanes_of(world.service.redis_url, created["id"])
+
+        await eventually(lane_gone, "the deleted endpoint's lane dropped", timeout=60)
+        assert len(receiver.received) == sent_before_delete, [r.body["type"] for r in receiver.received]
+    finally:
+        await receiver.stop()
