@@ -3,6 +3,7 @@ the event types they want, their delivery log, and sending one delivery again.""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -24,6 +25,16 @@ def _receiver_url(value: str) -> str:
         raise ValueError("Leave the user name and password out of the address; every delivery is signed instead")
     if parts.fragment:
         raise ValueError("Leave out the part after #")
+    try:
+        port = parts.port  # urlsplit checks it only when asked
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError("The port after the colon must be a number from 1 to 65535")
+    # Spaces, and invisible characters such as right-to-left overrides, make the address an
+    # admin reads on the page differ from the one deliveries go to.
+    if any(char.isspace() or unicodedata.category(char) == "Cf" for char in value):
+        raise ValueError("Leave spaces and invisible characters out of the address")
     return value
 
 

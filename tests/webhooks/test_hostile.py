@@ -44,3 +44,16 @@ async def test_deleting_an_endpoint_stops_its_lane_mid_way(world: World) -> None
         assert len(receiver.received) == sent_before_delete, [r.body["type"] for r in receiver.received]
     finally:
         await receiver.stop()
+
+
+async def test_addresses_that_can_never_be_sent_to_or_read_falsely_are_refused(world: World) -> None:
+    """A port that is not a port was accepted and then failed forever; a right-to-left
+    override or zero-width space made the address on the admin page lie about where the
+    signed deliveries go."""
+    for url in ("https://x.test:abc/", "http://127.0.0.1:99999/", "https://x.test:0/", "https://x.test/\u202egnp.exe",
+                "https://x\u200b.test/", "https://x.test/a b", "https://x.test/a\u00a0b"):
+        refused = await world.admin("POST", "/api/webhooks", {"url": url, "events": ["package.posted"]}, expect=422)
+        assert list(refused["error"]["fields"]) == ["url"], (url, refused)
+    # Still fine: an explicit port, an international domain name, a query string.
+    for url in ("https://x.test:8443/hooks", "https://exämple.test/hooks", "https://x.test/hooks?system=mosaic"):
+        await world.admin("POST", "/api/webhooks", {"url": url, "events": ["package.posted"]}, expect=201)
