@@ -57,6 +57,11 @@ class GroupConsumer:
                     log.warning("%s consumer: %s; retrying", self.group, type(exc).__name__)
                 outage.REDIS.failed(exc, f"{self.group} consumer")
                 await asyncio.sleep(1)
+            except Exception:
+                # A handler's bug must not end the task for good (nothing restarts it): the
+                # batch stays pending and is taken over again; later entries keep flowing.
+                log.exception("%s consumer: handling a batch failed; retrying", self.group)
+                await asyncio.sleep(1)
             else:
                 outage.REDIS.succeeded()
 
