@@ -57,3 +57,36 @@ async def test_addresses_that_can_never_be_sent_to_or_read_falsely_are_refused(w
     # Still fine: an explicit port, an international domain name, a query string.
     for url in ("https://x.test:8443/hooks", "https://exämple.test/hooks", "https://x.test/hooks?system=mosaic"):
         await world.admin("POST", "/api/webhooks", {"url": url, "events": ["package.posted"]}, expect=201)
+
+
+async def test_the_page_does_not_send_again_to_a_deleted_endpoint(world: World) -> None:
+    """The page's "Send again" checked only that the delivery named the endpoint: after the
+    endpoint was deleted it still flipped the delivery back to pending (stranded: no lane
+    runs for it) and wrote a webhook.resent audit entry."""
+    import httpx
+
+    from tests.waits import EventLogReader
+    from tests.webhooks.test_webhooks import all_acknowledged
+
+    receiver = await Receiver().start()
+    try:
+        created = await register(world, receiver, ["package.posted"])
+        async with EventLogReader(world.service.redis_url) as log:
+            start = await log.last_id()
+        await world.post()
+        await all_acknowledged(world, receiver, ["package.posted"], start)
+        [delivery] = await world.admin("GET", f"/api/webhooks/{created['id']}/deliveries", expect=200)
+        await world.admin("DELETE", f"/api/webhooks/{created['id']}", expect=204)
+        csrf = "a" * 43
+        async with httpx.AsyncClient(base_url=world.service.url(), cookies={"session": world.admin.token or "", "csrf": csrf}) as http:
+            answer = await http.post(f"/admin/webhooks/{created['id']}/deliveries/{delivery['id']}/resend", data={"csrf_token": csrf})
+        assert answer.status_code == 303 and answer.headers["location"] == "/admin/webhooks"
+        r = aredis.Redis.from_url(world.service.redis_url, decode_responses=True)
+        try:
+            assert await r.hget(f"hb:webhook-delivery:{delivery['id']}", "status") == "delivered"
+        finally:
+            await r.aclose()
+        audit = await world.admin("GET", "/api/audit?action=webhook.resent", expect=200)
+        assert audit["total"] == 0
+    finally:
+        await receiver.stop()

@@ -90,9 +90,12 @@ async def resend(request: Request) -> Response:
     admin = await page_user(request, "admin")
     service = request.state.brokerage
     endpoint_id, delivery_id = request.path_params["webhook_id"], request.path_params["delivery_id"]
+    endpoint = await service.webhook_endpoints.find(endpoint_id) if is_id(endpoint_id, "whk") else None
+    if endpoint is None:  # deleted (its deliveries outlive it in the log): nothing to send again
+        return redirect("/admin/webhooks")
     delivery = await service.webhook_deliveries.get(delivery_id) if is_id(delivery_id, "dlv") else None
     if delivery is None or delivery.endpoint_id != endpoint_id:
-        return redirect(f"/admin/webhooks/{endpoint_id}" if is_id(endpoint_id, "whk") else "/admin/webhooks")
+        return redirect(f"/admin/webhooks/{endpoint_id}")
     if await service.webhook_deliveries.resend(delivery):
         await kick_lane(service.arq, endpoint_id, delivery.lane)
         await service.audit.record(AuditEntry(action="webhook.resent", actor_id=admin.id, actor_email=admin.email,
