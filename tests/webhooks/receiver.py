@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ class Received:
     body: dict[str, Any]
     status: int
     acknowledged: bool = False
+    acknowledged_at: float = 0.0  # time.monotonic() when the 2xx was written
 
 
 @dataclass
@@ -85,6 +87,7 @@ class Receiver:
             writer.write(f"HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".encode())
             await writer.drain()
             record.acknowledged = 200 <= status < 300
+            record.acknowledged_at = time.monotonic()
         except ConnectionError:
             pass
         finally:
