@@ -6,6 +6,7 @@ for a retry is arq's Retry with our backoff."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from arq import Retry, func
@@ -14,12 +15,21 @@ from config import retry_on_outage
 from webhooks.runtime import JOB_TIMEOUT_S, LANE_JOB, WebhookWorker
 
 CTX_KEY = "webhooks"
+MAX_LANES_PER_WORKER = 16  # of the worker's 50 job slots (worker/settings.py max_jobs)
 
 
 @retry_on_outage
 async def deliver_webhooks(ctx: dict[str, Any], endpoint_id: str, lane: str) -> int:
     worker: WebhookWorker = ctx[CTX_KEY]
-    outcome = await worker.runner.run(endpoint_id, lane, worker.budget_s)
+    if worker.lanes_running >= MAX_LANES_PER_WORKER:
+        # Slow receivers must not take the worker's job slots from deadlines and notifications:
+        # past this many lanes at once, a lane gives its slot back and comes again shortly.
+        raise Retry(defer=0.5 + random.random())
+    worker.lanes_running += 1
+    try:
+        outcome = await worker.runner.run(endpoint_id, lane, worker.budget_s)
+    finally:
+        worker.lanes_running -= 1
     if outcome.retry_in_s is not None:
         raise Retry(defer=outcome.retry_in_s)
     return outcome.sent

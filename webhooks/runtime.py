@@ -52,6 +52,7 @@ class WebhookWorker:
     consumer: GroupConsumer
     sender: Sender
     budget_s: float
+    lanes_running: int = 0
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
