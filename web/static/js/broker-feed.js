@@ -5,7 +5,8 @@ import { announce, el } from "./dom.js";
 import { describe, isDelivery } from "./events.js";
 import { URGENCY, countdown, when } from "./format.js";
 import { LiveFeed } from "./live.js";
-import { providerNames } from "./providers.js";
+import { knowUsers, providersIn, usersIn } from "./people.js";
+import { knowProviders } from "./providers.js";
 
 const packages = new Map();
 const feedList = document.getElementById("feed");
@@ -70,10 +71,19 @@ function show(msg, remembered = false) {
   if (line.tone === "alert" && !remembered) announce(line.text);
 }
 
+// Names first (a user or provider new since the page loaded is looked up), then the line;
+// one event at a time, so the feed keeps the order events happened in.
+let chain = Promise.resolve();
+function named(msgs) {
+  return Promise.all([knowUsers(msgs.flatMap(usersIn)), knowProviders(msgs.flatMap(providersIn))]);
+}
+
 function apply(msg) {
-  track(msg);
-  show(msg);
-  renderLists();
+  chain = chain.then(() => named([msg])).catch(() => {}).then(() => {
+    track(msg);
+    show(msg);
+    renderLists();
+  });
 }
 
 showDelivery.addEventListener("change", () => {
@@ -83,10 +93,10 @@ showDelivery.addEventListener("change", () => {
 // The feed remembers: the last 100 events from the event log are shown first, then the
 // socket resumes right after the last of them, so nothing is missed or shown twice.
 async function load() {
-  await providerNames();
   const [recent, live, unplaced, awaiting] = await Promise.all([
     api("GET", "/api/events/recent?limit=100"),
     ...["live", "unplaced", "awaiting_award"].map((s) => api("GET", `/api/packages?status=${s}`))]);
+  await named(recent.ok ? recent.data.events : []);
   packages.clear();
   for (const r of [live, unplaced, awaiting]) if (r.ok) for (const p of r.data) packages.set(p.id, p);
   feedList.replaceChildren();
