@@ -64,7 +64,8 @@ function show(msg, remembered = false) {
   const p = line.pid && packages.get(line.pid);
   const item = el("li", { class: `govuk-body app-feed__item${line.tone ? " app-feed__item--" + line.tone : ""}`, "data-type": msg.type, hidden: line.delivery && !showDelivery.checked },
     el("time", { datetime: msg.at, text: when(msg.at) }),
-    p ? link(p, line.text) : line.text);
+    p ? link(p, line.text) : line.text,
+    line.by ? el("span", { class: "app-feed__by" }, ` By ${line.by}.`) : null);
   feedList.prepend(item);
   while (feedList.children.length > 300) feedList.lastElementChild.remove();
   document.getElementById("feed-empty").hidden = true;

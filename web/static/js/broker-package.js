@@ -85,7 +85,12 @@ async function loadHistory() {
   const packages = new Map([[id, current]]);
   await Promise.all([knowUsers(result.data.flatMap(usersIn)), knowProviders(result.data.flatMap(providersIn))]);
   document.getElementById("history").replaceChildren(...result.data.map((e) =>
-    el("li", { class: "govuk-body" }, el("time", { datetime: e.at, text: when(e.at) }), describe(e, packages).text)));
+    historyItem(e, describe(e, packages))));
+}
+
+function historyItem(e, line) {
+  return el("li", { class: "govuk-body" }, el("time", { datetime: e.at, text: when(e.at) }), line.text,
+    line.by ? el("span", { class: "app-feed__by" }, ` By ${line.by}.`) : null);
 }
 
 async function load() {

@@ -35,11 +35,8 @@ function select(code, { moveFocus = false } = {}) {
   history.replaceState(null, "", url);
   if (map) {
     for (const [other, layer] of layers) layer.setStyle(style(other, code));
-    const layer = layers.get(code);
-    if (layer) {
-      layer.bringToFront();
-      map.fitBounds(layer.getBounds(), { padding: [40, 40], maxZoom: 12 });
-    }
+    // Every district stays in view, so the chosen one is seen among its neighbours.
+    if (layers.has(code)) layers.get(code).bringToFront();
   }
   mapEl.scrollIntoView({ block: "center" });
   if (moveFocus) mapEl.focus({ preventScroll: true });
@@ -84,9 +81,8 @@ async function draw() {
     note.textContent = "The districts could not be drawn; the table above has every one.";
     return;
   }
-  const focus = selected && layers.get(selected);
-  map.fitBounds((focus || window.L.featureGroup([...layers.values()])).getBounds(), { padding: [30, 30], maxZoom: 12 });
-  if (focus) focus.bringToFront();
+  map.fitBounds(window.L.featureGroup([...layers.values()]).getBounds(), { padding: [30, 30], maxZoom: 12 });
+  if (selected && layers.has(selected)) layers.get(selected).bringToFront();
   mapEl.dataset.ready = "true";
 }
 
