@@ -24,8 +24,12 @@ class RecentQuery(Query):
     limit: Annotated[int, Field(ge=1, le=1000)] = 100
 
 
+NAMES_AT_ONCE = 50
+
+
 class NamesQuery(Query):
-    ids: Annotated[str, Field(max_length=20_000, description="user ids, comma-separated (at most 500)")] = ""
+    ids: Annotated[str, Field(max_length=2_000, pattern=r"^[A-Za-z0-9_,-]*$",
+                              description=f"user ids, comma-separated (at most {NAMES_AT_ONCE})")] = ""
 
 
 async def import_csv(call: Call) -> Response:
@@ -76,8 +80,8 @@ async def user_names(call: Call) -> Response:
     """`GET /api/users/names?ids=usr_1,usr_2` (broker): who each user id in the feed is (the
     user's email address, the name the service knows them by); ids of no user are left out."""
     wanted = {i for i in (part.strip() for part in call.query.ids.split(",")) if i}
-    if len(wanted) > 500:
-        raise HttpError(422, "invalid_fields", "Ask for at most 500 users at once.", {"ids": "at most 500 ids"})
+    if len(wanted) > NAMES_AT_ONCE:
+        raise HttpError(422, "invalid_fields", f"Ask for at most {NAMES_AT_ONCE} users at once.", {"ids": f"at most {NAMES_AT_ONCE} ids"})
     users = await brokerage(call.request).accounts.list() if wanted else []
     return ok({"names": {u.id: u.email for u in users if u.id in wanted}})
 

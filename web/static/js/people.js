@@ -8,8 +8,8 @@ const unknown = new Set(); // asked for and not a user (e.g. "system"): not aske
 
 export async function knowUsers(ids) {
   const missing = [...new Set(ids)].filter((id) => id && id !== "system" && !names.has(id) && !unknown.has(id));
-  for (let start = 0; start < missing.length; start += 200) {
-    const chunk = missing.slice(start, start + 200);
+  for (let start = 0; start < missing.length; start += 50) {
+    const chunk = missing.slice(start, start + 50);
     const result = await api("GET", `/api/users/names?ids=${encodeURIComponent(chunk.join(","))}`);
     if (!result.ok) return;
     for (const id of chunk) {
