@@ -14,12 +14,16 @@ export async function providerNames() {
   return asked;
 }
 
-// A provider added since the page loaded is named too: one fresh list when an id is new.
+// A provider added since the page loaded is named too: one fresh list when an id is new
+// (an id still unknown after that is not asked about again).
+const unknown = new Set();
 export async function knowProviders(ids) {
   await providerNames();
-  if (ids.some((id) => id && !names.has(id))) {
+  const fresh = ids.filter((id) => id && !names.has(id) && !unknown.has(id));
+  if (fresh.length) {
     names = null;
     await providerNames();
+    for (const id of fresh) if (!names.has(id)) unknown.add(id);
   }
 }
 
