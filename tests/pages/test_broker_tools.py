@@ -131,7 +131,8 @@ async def test_reports_page_shows_a_known_history_exactly(world: World, browsing
 
     assert await table("time-to-place") == [["Red", "1 h"], ["Amber", "no awards"], ["Green", "10 h"]]
     assert await table("within-deadline") == [["Packages posted", "5"], ["Placed", "3"], ["Unplaced", "2"], ["Placed within the deadline", "66.7%"]]
-    assert await table("unmet-need") == [["SG1", "1"], ["SG6", "1"]]
+    # Each district links to itself on the map ("SG1" and, for screen readers, " on the map").
+    assert [[" ".join(r[0].split()), r[1]] for r in await table("unmet-need")] == [["SG1 on the map", "1"], ["SG6 on the map", "1"]]
     assert await table("offers") == [["Offers per package", "1.2"]]
     assert await table("response-rate") == [["prv_a", "75%", "yes"], ["prv_b", "100%", "yes"], ["prv_c", "25%", "no"]]
     assert await table("hours-spread") == [["prv_c", "0", "0.0%"], ["prv_a", "10", "48.8%"], ["prv_b", "10.5", "100.0%"]]
