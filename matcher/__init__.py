@@ -48,8 +48,9 @@ from matcher.reminders import Reminders
 from matcher.round_map import RoundMap
 from matcher.rounds import RoundBook, RoundIndex
 from matcher.search import PackageQuery
-from matcher.reports import Reports, parse_range, to_csv
+from matcher.reports import Range, Reports, parse_range, to_csv
 from matcher.sight import Sightings
+from matcher.track_record import Dealing, TrackRecord
 from matcher.variations import Variation, Variations
 from matcher.views import broker_view
 
@@ -70,4 +71,6 @@ __all__ = [
     # before and after the award
     "PurchaseOrders", "Question", "Questions", "TimeRequest", "TimeRequests", "Variation", "Variations",
     "order_csv", "order_lines", "unscheduled_hours", "visit_cost",
+    # the back office's view of a provider: its latest matches, offers, awards
+    "Dealing", "Range", "TrackRecord",
 ]

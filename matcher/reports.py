@@ -47,6 +47,11 @@ class Range:
     start: float
     end: float  # inclusive
 
+    @classmethod
+    def last_days(cls, days: int, now: float | None = None) -> Range:
+        end = time.time() if now is None else now
+        return cls(end - days * 86400, end)
+
 
 def parse_range(query: Mapping[str, str], now: float | None = None) -> Range:
     """from/to as ISO dates or datetimes; a date `to` includes that whole day.
@@ -176,6 +181,21 @@ class Reports:
 
     async def summary(self, span: Range) -> dict[str, Any]:
         ids = await self.redis.zrangebyscore(keys.PACKAGES, span.start, span.end)
+        return (await self._tally(ids)).summary(span)
+
+    async def response_rate(self, provider_id: str, span: Range) -> float | None:
+        """The provider's figure in `summary(span)["provider_response_rate"]` (None when it was
+        matched to nothing posted in the span), tallied the same way from only the packages it
+        was matched to: every package.matched event also adds the package to its index."""
+        matched = await self.redis.zrange(keys.provider_packages(provider_id), 0, -1)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for package_id in matched:
+                pipe.zscore(keys.PACKAGES, package_id)
+            posted = await pipe.execute() if matched else []
+        ids = [i for i, at in zip(matched, posted, strict=True) if at is not None and span.start <= at <= span.end]
+        return (await self._tally(ids)).summary(span)["provider_response_rate"].get(provider_id)
+
+    async def _tally(self, ids: list[str]) -> _Tally:
         tally = _Tally()
         for start in range(0, len(ids), PAGE):
             async with self.redis.pipeline(transaction=False) as pipe:
@@ -184,7 +204,7 @@ class Reports:
                 pages = await pipe.execute()
             for entries in pages:
                 tally.add([Event.from_entry(entry_id, raw) for entry_id, raw in entries])
-        return tally.summary(span)
+        return tally
 
 
 def to_csv(summary: dict[str, Any]) -> str:

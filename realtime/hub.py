@@ -93,7 +93,10 @@ def message(event: Event, *, for_broker: bool) -> str:
     data: dict[str, Any] = event.data
     if for_broker and event.audience and "provider_ids" not in data and "provider_id" not in data:
         data = {**data, "provider_ids": event.audience}
-    return json.dumps({"id": event.id, "type": event.type, "at": event.at, "data": data}, separators=(",", ":"))
+    body: dict[str, Any] = {"id": event.id, "type": event.type, "at": event.at, "data": data}
+    if for_broker:
+        body["actor"] = event.actor  # who did it (a user id, or "system"): the feed names them
+    return json.dumps(body, separators=(",", ":"))
 
 
 _STREAM_ID = re.compile(r"([0-9]{1,20})(?:-([0-9]{1,20}))?")

@@ -167,6 +167,10 @@ class RecentEvents(Out):
     last_id: str | None
 
 
+class UserNames(Out):
+    names: dict[str, str] = Field(description="user id -> the name shown for them (their email address)")
+
+
 class PostedPackage(PackageView):
     matched: int = Field(description="providers told now")
 

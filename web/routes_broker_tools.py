@@ -15,13 +15,21 @@ from web import api
 from web.api import BROKER, Call
 from web.errors import HttpError
 from web.http import brokerage, ok
-from web.outputs import Imported, MatchReport, PackageView, RecentEvents
+from web.outputs import Imported, MatchReport, PackageView, RecentEvents, UserNames
 
 MAX_CSV = 2_000_000
 
 
 class RecentQuery(Query):
     limit: Annotated[int, Field(ge=1, le=1000)] = 100
+
+
+NAMES_AT_ONCE = 50
+
+
+class NamesQuery(Query):
+    ids: Annotated[str, Field(max_length=2_000, pattern=r"^[A-Za-z0-9_,-]*$",
+                              description=f"user ids, comma-separated (at most {NAMES_AT_ONCE})")] = ""
 
 
 async def import_csv(call: Call) -> Response:
@@ -68,8 +76,20 @@ async def recent_events(call: Call) -> Response:
     return ok({"events": [json.loads(message(e, for_broker=True)) for e in events], "last_id": last})
 
 
+async def user_names(call: Call) -> Response:
+    """`GET /api/users/names?ids=usr_1,usr_2` (broker): who each user id in the feed is (the
+    user's email address, the name the service knows them by); ids of no user are left out."""
+    wanted = {i for i in (part.strip() for part in call.query.ids.split(",")) if i}
+    if len(wanted) > NAMES_AT_ONCE:
+        raise HttpError(422, "invalid_fields", f"Ask for at most {NAMES_AT_ONCE} users at once.", {"ids": f"at most {NAMES_AT_ONCE} ids"})
+    users = await brokerage(call.request).accounts.list() if wanted else []
+    return ok({"names": {u.id: u.email for u in users if u.id in wanted}})
+
+
 T = "packages"
 routes = [
+    api.get("/api/users/names", user_names, "Who the users named in events are (the feed shows names, not ids)",
+            auth=BROKER, query=NamesQuery, returns=UserNames, tag="events"),
     api.get("/api/events/recent", recent_events, "The last events as the broker's socket carries them, and the id "
             "to resume the socket from", auth=BROKER, query=RecentQuery, returns=RecentEvents, tag="events"),
     api.post("/api/packages/import", import_csv, "Post packages from a CSV file (text/csv body): every row or none",

@@ -6,9 +6,16 @@ axe-core at 375 and 1280 px and does not scroll sideways at 320 px."""
 
 from __future__ import annotations
 
+import calendar
+import csv
+import io
+import json
 import time
 
 import pytest
+import redis as syncredis
+
+from config import keys
 
 from tests.conftest import World, package_body
 from tests.pages.conftest import Browsing, axe_violations, no_horizontal_scroll, shoot
@@ -206,3 +213,104 @@ async def test_admin_deactivates_and_reactivates_a_user_from_the_users_page(worl
     assert again.url.endswith("/provider")
     trail = await world.admin("GET", "/api/audit?action=user.deactivated", expect=200)
     assert [(e["target_name"], e["reason"]) for e in trail["items"]] == [(email, "Left the company")]
+
+
+@pytest.mark.timeout(240)
+async def test_provider_page_shows_its_recent_packages_and_response_rate(world: World, browsing: Browsing) -> None:
+    from tests.test_track_record import known_history
+
+    await known_history(world)
+    alpha = world.providers["Alpha Care"]["id"]
+    report = await world.broker("GET", "/api/reports/summary?from=" + time.strftime("%Y-%m-%d", time.gmtime(time.time() - 89 * 86400)), expect=200)
+    assert report["provider_response_rate"][alpha] == 66.7  # the broker reports' figure the page must show
+    for width in (1280, 375):
+        admin = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD, width=width)
+        await admin.goto(f"/admin/providers/{alpha}")
+        items = admin.locator("#dealings > li")
+        texts = [" ".join(t.split()) for t in await items.all_inner_texts()]
+        assert [t.split(", SG1 1AA ")[0] for t in texts] == ["HCC-T6", "HCC-T5", "HCC-T4", "HCC-T3", "HCC-T2", "HCC-T1"]
+        outcomes = [t.split(", SG1 1AA ")[1].split(" Sent ")[0] for t in texts]
+        assert outcomes == ["No response", "No answer yet", "Offer withdrawn", "Offered, awarded to another", "Declined", "Awarded"]
+        prices = [t.split(" · ")[1] if " · " in t else None for t in texts]
+        assert prices == [None, None, "offered £23.00 an hour", "offered £24.00 an hour", None, "offered £22.50 an hour"]
+        assert all(" Sent " in t and time.strftime("%Y") in t for t in texts)
+        rate = " ".join((await admin.locator("#response-rate").inner_text()).split())
+        assert rate.startswith("Response rate over the last 90 days: 66.7% (below the 75% target).")
+        await admin.wait_for_load_state("networkidle")
+        assert await no_horizontal_scroll(admin), f"provider page scrolls sideways at {width} px"
+        assert await axe_violations(admin) == []
+        await shoot(admin, f"admin-provider-record-{width}")
+    narrow = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD, width=320)
+    await narrow.goto(f"/admin/providers/{alpha}")
+    await narrow.locator("#dealings > li").first.wait_for()
+    assert await no_horizontal_scroll(narrow), "the provider page scrolls sideways at 320 px"
+    # The reference links to the package.
+    await narrow.get_by_role("link", name="HCC-T1").click()
+    await narrow.wait_for_url("**/broker/packages/*")
+
+
+async def fill_date(page, name: str, day: str, month: str, year: str) -> None:  # type: ignore[no-untyped-def]
+    for part, value in (("day", day), ("month", month), ("year", year)):
+        await page.locator(f"#{name}-{part}").fill(value)
+
+
+@pytest.mark.timeout(240)
+async def test_audit_filter_by_three_field_dates_and_its_csv(world: World, browsing: Browsing) -> None:
+    # Three changes on known days (the trail's ids are their times; a stream only grows, so
+    # the world's own entries of today are cleared first).
+    with syncredis.Redis.from_url(world.service.redis_url, decode_responses=True) as r:
+        r.delete(keys.AUDIT)
+        for day, name in (("2026-03-02", "March Care"), ("2026-03-20", "Spring Care"), ("2026-04-02", "April Care")):
+            at = calendar.timegm(time.strptime(day + " 12:00", "%Y-%m-%d %H:%M"))
+            entry = {"action": "provider.created", "actor_id": "usr_x", "actor_email": "old.admin@council.test", "target_type": "provider",
+                     "target_id": "prv_" + name.split()[0].lower(), "target_name": name, "before": None, "after": {"name": name},
+                     "reason": None, "at": f"{day}T12:00:00.000Z"}
+            r.xadd(keys.AUDIT, {"entry": json.dumps(entry)}, id=f"{at * 1000}-0")
+    admin = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto("/admin/audit")
+    await fill_date(admin, "from", "1", "3", "2026")
+    await fill_date(admin, "to", "31", "3", "2026")
+    await admin.get_by_role("button", name="Filter").click()
+    await admin.wait_for_url("**/admin/audit?*")
+    names = [t.split(": ", 1)[1] for t in await admin.locator("#audit h2").all_inner_texts()]
+    assert names == ["Spring Care", "March Care"]
+    assert await admin.locator("#from-day").input_value() == "1" and await admin.locator("#to-month").input_value() == "3"
+    # The CSV honours the same range.
+    href = await admin.get_by_role("link", name="Download these as CSV").get_attribute("href")
+    exported = await world.admin.raw("GET", href, headers={"Cookie": f"session={world.admin.token}"})
+    assert exported.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [row["target_name"] for row in rows] == ["Spring Care", "March Care"]
+    # Only the end: the whole of that day is included.
+    await admin.goto("/admin/audit")
+    await fill_date(admin, "to", "2", "4", "2026")
+    await admin.get_by_role("button", name="Filter").click()
+    await admin.wait_for_url("**/admin/audit?*")
+    assert [t.split(": ", 1)[1] for t in await admin.locator("#audit h2").all_inner_texts()] == ["April Care", "Spring Care", "March Care"]
+
+    # Not a real date, a missing part, and a range the wrong way round: GOV.UK messages.
+    for width in (375, 1280):
+        page = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD, width=width)
+        await page.goto("/admin/audit")
+        await fill_date(page, "from", "31", "2", "2026")
+        await fill_date(page, "to", "", "4", "2026")
+        await page.get_by_role("button", name="Filter").click()
+        summary = page.locator(".govuk-error-summary")
+        await summary.wait_for()
+        assert [t.strip() for t in await summary.locator("li").all_inner_texts()] == ["Date from must be a real date", "Date to must include a day"]
+        assert " ".join((await page.locator("#from-error").inner_text()).split()) == "Error: Date from must be a real date"
+        assert await page.locator("#to-day.govuk-input--error").count() == 1 and await page.locator("#to-month.govuk-input--error").count() == 0
+        assert (await page.title()).startswith("Error: ")
+        await summary.get_by_role("link", name="Date to must include a day").click()
+        assert await page.evaluate("document.activeElement.id") == "to-day"
+        await page.wait_for_load_state("networkidle")
+        assert await no_horizontal_scroll(page), f"the audit page with errors scrolls sideways at {width} px"
+        assert await axe_violations(page) == []
+        await shoot(page, f"admin-audit-date-errors-{width}")
+    response = await world.admin.raw("GET", "/admin/audit?from-day=2&from-month=4&from-year=2026&to-day=1&to-month=3&to-year=2026&format=csv",
+                                     headers={"Cookie": f"session={world.admin.token}"})
+    assert response.status_code == 422 and "Date to must be the same as or after date from" in response.text
+    narrow = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD, width=320)
+    await narrow.goto("/admin/audit?from-day=31&from-month=2&from-year=2026")
+    await narrow.locator(".govuk-error-summary").wait_for()
+    assert await no_horizontal_scroll(narrow), "the audit page with errors scrolls sideways at 320 px"

@@ -131,7 +131,8 @@ async def test_reports_page_shows_a_known_history_exactly(world: World, browsing
 
     assert await table("time-to-place") == [["Red", "1 h"], ["Amber", "no awards"], ["Green", "10 h"]]
     assert await table("within-deadline") == [["Packages posted", "5"], ["Placed", "3"], ["Unplaced", "2"], ["Placed within the deadline", "66.7%"]]
-    assert await table("unmet-need") == [["SG1", "1"], ["SG6", "1"]]
+    # Each district links to itself on the map ("SG1" and, for screen readers, " on the map").
+    assert [[" ".join(r[0].split()), r[1]] for r in await table("unmet-need")] == [["SG1 on the map", "1"], ["SG6 on the map", "1"]]
     assert await table("offers") == [["Offers per package", "1.2"]]
     assert await table("response-rate") == [["prv_a", "75%", "yes"], ["prv_b", "100%", "yes"], ["prv_c", "25%", "no"]]
     assert await table("hours-spread") == [["prv_c", "0", "0.0%"], ["prv_a", "10", "48.8%"], ["prv_b", "10.5", "100.0%"]]
@@ -199,3 +200,120 @@ async def test_feed_remembers_then_goes_live_without_repeats(world: World, brows
     await page.get_by_text("Live: updates appear as they happen.").wait_for()
     texts = await page.locator("#feed > li[data-type='package.posted']").all_inner_texts()
     assert [("HCC-MEM-2" in t, "HCC-MEM-1" in t) for t in texts] == [(True, False), (False, True)]  # each once, newest first
+
+
+async def fill_date(page, name: str, day: str, month: str, year: str) -> None:  # type: ignore[no-untyped-def]
+    for part, value in (("day", day), ("month", month), ("year", year)):
+        await page.locator(f"#{name}-{part}").fill(value)
+
+
+@pytest.mark.timeout(240)
+async def test_reports_range_by_three_field_dates_and_unmet_need_on_the_map(world: World, browsing: Browsing) -> None:
+    from tests.test_reports import script_history
+
+    script_history(world.service.redis_url)
+    page = await browsing.signed_in(BROKER, PASSWORD)
+    await page.goto("/broker/reports")
+    assert await page.locator("input[type=date]").count() == 0
+    await fill_date(page, "from", "1", "3", "2025")
+    await fill_date(page, "to", "31", "3", "2025")
+    await page.get_by_role("button", name="Show reports").click()
+    await page.wait_for_url("**/broker/reports?from-day=1*")
+    rows = page.locator("#table-within-deadline tbody tr")
+    assert [" ".join(t.split()) for t in await rows.all_inner_texts()] == ["Packages posted 5", "Placed 3", "Unplaced 2", "Placed within the deadline 66.7%"]
+    assert "From 2025-03-01 to 2025-03-31" in await page.locator("#report-range").inner_text()
+    # The CSV downloads keep the range.
+    href = await page.locator("a[href^='/broker/reports/response-rate.csv']").get_attribute("href")
+    assert href == "/broker/reports/response-rate.csv?from=2025-03-01&to=2025-03-31"
+    response = await world.broker.raw("GET", href, headers={"Cookie": f"session={world.broker.token}"})
+    assert response.text.splitlines()[1:] == ["prv_a,75%,yes", "prv_b,100%,yes", "prv_c,25%,no"]
+
+    # Unmet need: each district in the table shows itself on the map, by keyboard too.
+    await page.locator("#unmet-map[data-ready]").wait_for(state="attached")
+    assert await page.locator("#unmet-map path.leaflet-interactive").count() == 2
+    link = page.get_by_role("link", name="SG6 on the map")
+    await link.focus()
+    await page.keyboard.press("Enter")
+    await page.get_by_text("SG6 is highlighted: 1 unplaced package.").wait_for()
+    assert await link.get_attribute("aria-current") == "true"
+    assert await page.get_by_role("link", name="SG1 on the map").get_attribute("aria-current") is None
+    assert await page.evaluate("document.activeElement.id") == "unmet-map"
+    assert "district=SG6" in page.url
+    widths = await page.locator("#unmet-map path.leaflet-interactive").evaluate_all("ps => ps.map(p => p.getAttribute('stroke-width')).sort()")
+    assert widths == ["1", "5"]
+    # The chart's bar does the same with a pointer.
+    await page.locator("#chart-unmet-need rect[data-key='SG1']").click()
+    await page.get_by_text("SG1 is highlighted: 1 unplaced package.").wait_for()
+    # Without the script the link is a page of its own with the district highlighted.
+    await page.goto("/broker/reports?from=2025-03-01&to=2025-03-31&district=SG6")
+    assert "SG6 is highlighted" in await page.locator("#unmet-map-status").inner_text()
+    assert await page.get_by_role("link", name="SG6 on the map").get_attribute("aria-current") == "true"
+
+    # Dates that are not real: GOV.UK messages, nothing computed.
+    await page.goto("/broker/reports")
+    await fill_date(page, "from", "30", "2", "2025")
+    await fill_date(page, "to", "1", "", "2025")
+    await page.get_by_role("button", name="Show reports").click()
+    summary = page.locator(".govuk-error-summary")
+    await summary.wait_for()
+    assert [t.strip() for t in await summary.locator("li").all_inner_texts()] == ["Date from must be a real date", "Date to must include a month"]
+    assert await page.locator("#to-month.govuk-input--error").count() == 1 and await page.locator("#report-range").count() == 0
+    await fill_date(page, "from", "31", "3", "2025")
+    await fill_date(page, "to", "1", "3", "2025")
+    await page.get_by_role("button", name="Show reports").click()
+    await summary.wait_for()
+    assert [t.strip() for t in await summary.locator("li").all_inner_texts()] == ["Date to must be the same as or after date from"]
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+async def test_changed_report_pages_pass_axe(world: World, browsing: Browsing, width: int) -> None:
+    from tests.test_reports import script_history
+
+    script_history(world.service.redis_url)
+    page = await browsing.signed_in(BROKER, PASSWORD, width=width)
+    await page.goto("/broker/reports?from=2025-03-01&to=2025-03-31&district=SG6")
+    await page.locator("#unmet-map[data-ready]").wait_for(state="attached")
+    await check(page, "broker-reports-map", width)
+    await page.goto("/broker/reports?from-day=30&from-month=2&from-year=2025")
+    await page.locator(".govuk-error-summary").wait_for()
+    await check(page, "broker-reports-date-errors", width)
+    if width == 375:
+        narrow = await browsing.signed_in(BROKER, PASSWORD, width=320)
+        for path in ("/broker/reports?from=2025-03-01&to=2025-03-31&district=SG6", "/broker/reports?from-day=30&from-month=2&from-year=2025"):
+            await narrow.goto(path)
+            await narrow.wait_for_load_state("networkidle")
+            assert await narrow.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), f"{path} scrolls sideways at 320 px"
+
+
+@pytest.mark.timeout(240)
+async def test_feed_names_users_not_ids_after_reload_and_live(world: World, browsing: Browsing) -> None:
+    alpha = world.users["Alpha Care"]
+    alpha_email = alpha.user["email"]
+    package = await world.post(reference="HCC-NAME-1")
+    await alpha("POST", f"/api/packages/{package['id']}/offers", {"hourly_rate": 22, "start_date": tomorrow(), "can_meet_needs": True}, expect=201)
+    page = await browsing.signed_in(BROKER, PASSWORD)
+    offered = page.locator("#feed > li[data-type='offer.submitted']")
+    await offered.first.wait_for()
+    # Remembered (from the event log on load): the provider and the user who made the offer.
+    line = await offered.first.inner_text()
+    assert "Offer from Alpha Care for SG1 1AA, HCC-NAME-1" in line and line.endswith(f"By {alpha_email}.")
+    line = await page.locator("#feed > li[data-type='package.posted']").first.inner_text()
+    assert "Posted: SG1 1AA, HCC-NAME-1" in line and line.endswith("By broker@council.test.")
+    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    # Live: a provider and a user that did not exist when the page loaded.
+    delta = await world.add_provider("Delta Care", tiers={"Stevenage": "primary"})
+    second = await world.post(reference="HCC-NAME-2")
+    await delta("POST", f"/api/packages/{second['id']}/decline", {"reason": "No carers free that week"}, expect=200)
+    declined = page.locator("#feed > li[data-type='package.declined']")
+    await declined.first.wait_for()
+    assert (await declined.first.inner_text()).endswith(f"Delta Care declined SG1 1AA, HCC-NAME-2, Stevenage (amber): No carers free that week By {delta.user['email']}.")
+    await page.reload()
+    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    text = await page.locator("#feed").inner_text()
+    assert f"No carers free that week By {delta.user['email']}." in text and f"from {tomorrow()}. By {alpha_email}." in text
+    assert "usr_" not in text and "prv_" not in text
+    await page.get_by_label("Show email and text message deliveries").check()
+    deliveries = page.locator("#feed > li[data-type^='notification.']:not([hidden])")
+    if await deliveries.count():
+        delivered = await deliveries.all_inner_texts()
+        assert all("usr_" not in t for t in delivered) and any("@" in t for t in delivered)

@@ -13,8 +13,9 @@ from starlette.routing import Route
 
 from accounts import ROLES, AccountError
 from config import MAX_PASSWORD, MIN_PASSWORD
-from core import AuditEntry, AuditFilter, audit_csv
+from core import AuditEntry, AuditFilter, audit_csv, parse_moment
 from web.pages.admin_forms import read_form
+from web.pages.dates import read_range
 from web.pages.render import guarded, page, page_user, redirect
 
 PER_PAGE = 25
@@ -105,28 +106,25 @@ async def user_action(request: Request) -> Response:
 async def audit_page(request: Request) -> Response:
     user = await page_user(request, "admin")
     q = request.query_params
-    wanted = {k: (q.get(k) or "").strip()[:200] for k in ("action", "actor", "q", "target_id", "from", "to")}
-    errors: dict[str, str] = {}
-    bounds = {}
-    from core import parse_moment
-
-    for name, label in (("from", "From"), ("to", "To")):
-        if wanted[name]:
-            try:
-                bounds[name] = parse_moment(wanted[name], day_end=name == "to")
-            except ValueError:
-                errors[name] = f"{label} must be a real date, like 2026-03-27"
+    wanted = {k: (q.get(k) or "").strip()[:200] for k in ("action", "actor", "q", "target_id")}
+    # From and to: the GOV.UK date input (day, month, year), or ISO dates from a link.
+    span = read_range(q)
+    errors = span.errors
+    days = span.iso()
     where = AuditFilter(action=wanted["action"] or None, actor=wanted["actor"] or None, q=wanted["q"] or None,
-                        target_id=wanted["target_id"] or None, since=bounds.get("from"), until=bounds.get("to"))
+                        target_id=wanted["target_id"] or None,
+                        since=parse_moment(days["from"], day_end=False) if "from" in days and not errors else None,
+                        until=parse_moment(days["to"], day_end=True) if "to" in days and not errors else None)
     trail = request.state.brokerage.audit
     if q.get("format") == "csv" and not errors:
         entries, _ = await trail.list(where, limit=1_000_000)
         return Response(audit_csv(entries), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
     page_n = int(q.get("page") or 1) if (q.get("page") or "1").isdigit() else 1
     entries, total = await trail.list(where, offset=(max(page_n, 1) - 1) * PER_PAGE, limit=PER_PAGE) if not errors else ([], 0)
-    query = urlencode({k: v for k, v in wanted.items() if v})
+    # Links (pages, CSV) carry the range as ISO dates: short, and read back the same.
+    query = urlencode({k: v for k, v in {**wanted, **(days if not errors else {})}.items() if v})
     return page(request, "admin_audit.html", user, status=422 if errors else 200, entries=entries, total=total, wanted=wanted,
-                actions=ACTIONS, errors=errors, query=query, page_n=page_n, pages=max(1, -(-total // PER_PAGE)))
+                actions=ACTIONS, errors=errors, span=span, query=query, page_n=page_n, pages=max(1, -(-total // PER_PAGE)))
 
 
 routes = [

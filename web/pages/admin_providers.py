@@ -16,7 +16,8 @@ from starlette.routing import Route
 
 from accounts import User
 from core import AuditEntry
-from matcher import CLIENT_GROUPS, SERVICE_TYPES, SPECIALISMS, BrokerageError, Invalid, Provider, ProviderInput, ProviderPatch
+from matcher import (CLIENT_GROUPS, SERVICE_TYPES, SPECIALISMS, BrokerageError, Invalid, Provider, ProviderInput, ProviderPatch, Range,
+                     Reports, TrackRecord)
 from web.pages.admin_forms import UK_PHONE_HINT, Form, districts_of, read_form, sentence, typed, uk_phone, when, words_for
 from web.pages.labels import options, words
 from web.pages.render import TEMPLATES, guarded, page, page_user, redirect
@@ -25,6 +26,15 @@ TEMPLATES.env.filters.setdefault("words", words)
 TEMPLATES.env.filters.setdefault("when", when)
 
 PER_PAGE = 20
+TRACK_RECORD = 20  # latest matches shown on a provider's page
+RESPONSE_DAYS = 90  # the response rate's window, as the broker reports compute it
+OUTCOMES = {  # outcome -> (words, GOV.UK tag colour)
+    "awarded": ("Awarded", "govuk-tag--green"), "handed_back": ("Awarded, handed back", "govuk-tag--orange"),
+    "offered": ("Offered, awaiting decision", "govuk-tag--blue"), "not_chosen": ("Offered, awarded to another", "govuk-tag--grey"),
+    "closed": ("Offered, package closed", "govuk-tag--grey"), "offer_withdrawn": ("Offer withdrawn", "govuk-tag--grey"),
+    "declined": ("Declined", "govuk-tag--yellow"), "waiting": ("No answer yet", "govuk-tag--blue"),
+    "no_response": ("No response", "govuk-tag--red"),
+}
 STATUSES = [("active", "Active: matched to packages"), ("pending_visit", "Pending a monitoring visit: never matched until it passes"),
             ("suspended", "Suspended: gets no new packages")]
 RATINGS = [("outstanding", "Outstanding"), ("good", "Good"), ("requires_improvement", "Requires improvement"), ("inadequate", "Inadequate")]
@@ -77,10 +87,21 @@ async def provider_page(request: Request) -> Response:
     user = await page_user(request, "admin")
     service = request.state.brokerage
     provider = await service.providers.get(request.path_params["provider_id"])
+    return page(request, "admin_provider.html", user, **await _provider_context(request, provider),
+                saved=request.query_params.get("saved"), errors={})
+
+
+async def _provider_context(request: Request, provider: Provider) -> dict[str, Any]:
+    """What the provider's page shows: its team, its recent changes, and its track record
+    (latest matches with offers and outcomes, and the broker reports' response rate)."""
+    service = request.state.brokerage
     team = await service.accounts.list(provider_id=provider.id)
     history, _ = await service.audit.list(_for(provider.id), limit=10)
-    return page(request, "admin_provider.html", user, provider=provider, team=team, history=history, statuses=STATUSES,
-                words=words, coverage_json=json.dumps(provider.coverage), saved=request.query_params.get("saved"), errors={})
+    dealings = await TrackRecord(service.redis).recent(provider.id, TRACK_RECORD)
+    rate = await Reports(service.redis).response_rate(provider.id, Range.last_days(RESPONSE_DAYS))
+    return {"provider": provider, "team": team, "history": history, "statuses": STATUSES, "words": words,
+            "coverage_json": json.dumps(provider.coverage), "dealings": dealings, "outcomes": OUTCOMES,
+            "response_rate": rate, "response_days": RESPONSE_DAYS}
 
 
 def _for(target_id: str) -> Any:
@@ -262,10 +283,7 @@ async def status_change(request: Request) -> Response:
     if not reason:
         errors["reason"] = "Enter why the framework status is changing"
     if errors:
-        team = await service.accounts.list(provider_id=before.id)
-        history, _ = await service.audit.list(_for(before.id), limit=10)
-        return page(request, "admin_provider.html", user, status=422, provider=before, team=team, history=history, statuses=STATUSES,
-                    words=words, coverage_json=json.dumps(before.coverage), errors=errors, saved=None)
+        return page(request, "admin_provider.html", user, status=422, **await _provider_context(request, before), errors=errors, saved=None)
     try:
         after = await service.providers.update(before.id, typed(ProviderPatch, {"status": status}))
     except BrokerageError as exc:  # the provider vanished meanwhile

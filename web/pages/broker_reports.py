@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,6 +16,7 @@ from starlette.routing import Route
 
 from matcher import URGENCIES, Invalid, Reports, parse_range
 from web.pages import charts
+from web.pages.dates import DateRange, read_range
 from web.pages.render import guarded, page, page_user
 
 KPI = 75.0  # West Sussex: providers respond to at least 75 % of the packages they are sent
@@ -34,9 +38,14 @@ def pct(value: float | None) -> str:
 
 
 async def _figures(request: Request) -> tuple[dict[str, Any], dict[str, list[list[str]]], dict[str, str]]:
-    """The report, the table of each chart (header row first), and the range as typed."""
-    params = {k: request.query_params.get(k, "") for k in ("from", "to")}
-    span = parse_range({k: v for k, v in params.items() if v})
+    """The report, the table of each chart (header row first), and the range as ISO dates.
+    The range comes from the GOV.UK date inputs (from-day, from-month, from-year, to-…) or,
+    in links and CSV downloads, from ISO `from`/`to`."""
+    dates = read_range(request.query_params)
+    if dates.errors:
+        raise Invalid(dates.errors)
+    params = dates.iso()
+    span = parse_range(params)
     service = request.state.brokerage
     report = await Reports(service.redis).summary(span)
     ids = {*report["provider_response_rate"], *report["awarded_hours_by_provider"]}
@@ -68,10 +77,13 @@ async def _figures(request: Request) -> tuple[dict[str, Any], dict[str, list[lis
 
 async def reports_page(request: Request) -> Response:
     user = await page_user(request, "broker")
+    dates = read_range(request.query_params)
     try:
         report, tables, params = await _figures(request)
     except Invalid as exc:
-        return page(request, "broker_reports.html", user, status=422, errors=exc.fields or {}, params=request.query_params)
+        if not dates.errors:  # the domain's own refusal (none expected once the dates are real)
+            dates.start.error, dates.start.bad = f"Date from {'; '.join((exc.fields or {}).values()) or exc.message}", ("day", "month", "year")
+        return page(request, "broker_reports.html", user, status=422, errors=dates.errors, dates=dates, params={})
     svg = {
         "time-to-place": charts.bars("chart-time-to-place", "Median time to place, by urgency", [
             charts.Bar(u.capitalize(), (report["median_seconds_to_award"][u] or 0) / 3600, duration(report["median_seconds_to_award"][u]))
@@ -79,14 +91,30 @@ async def reports_page(request: Request) -> Response:
         "within-deadline": charts.bars("chart-within-deadline", "Packages placed within the deadline", [
             charts.Bar("Within deadline", report["awarded_within_deadline_pct"], pct(report["awarded_within_deadline_pct"]))], top=100),
         "unmet-need": charts.bars("chart-unmet-need", "Unplaced packages by district", [
-            charts.Bar(d, n, str(n)) for d, n in report["unplaced_by_district"].items()]) if report["unplaced_by_district"] else None,
+            charts.Bar(d, n, str(n), key=d) for d, n in report["unplaced_by_district"].items()]) if report["unplaced_by_district"] else None,
         "response-rate": charts.bars("chart-response-rate", "Provider response rate against the 75% target", [
             charts.Bar(row[0], float(row[1].rstrip("%")) if row[1] != "no data" else None, row[1])
             for row in tables["response-rate"][1:]], top=100, target=KPI, target_text="75% target") if len(tables["response-rate"]) > 1 else None,
         "hours-spread": charts.lorenz_chart("chart-hours-spread", "Spread of awarded hours across providers (Lorenz curve)", report["lorenz"], report["gini"]),
     }
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v)
-    return page(request, "broker_reports.html", user, report=report, tables=tables, svg=svg, params=params, query=query, errors={})
+    query = urlencode({k: v for k, v in params.items() if v})
+    # Unmet need on the map: each district in the table links to itself highlighted there
+    # (a plain link, so it works without the script that then saves the reload).
+    unmet = report["unplaced_by_district"]
+    district = request.query_params.get("district", "")
+    district = district if district in unmet else None
+    links = {"unmet-need": {d: "/broker/reports?" + urlencode({**params, "district": d}) + "#unmet-map" for d in unmet}}
+    return page(request, "broker_reports.html", user, report=report, tables=tables, svg=svg, params=params, query=query, errors={},
+                dates=_shown(dates, report), links=links, district=district, unmet_json=json.dumps(unmet))
+
+
+def _shown(dates: DateRange, report: dict[str, Any]) -> DateRange:
+    """The date inputs filled with the range the report covers (the last 30 days by default)."""
+    for field, moment in ((dates.start, report["from"]), (dates.end, report["to"])):
+        if not any(field.typed.values()):
+            day = date.fromisoformat(moment[:10])
+            field.typed = {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
+    return dates
 
 
 async def chart_csv(request: Request) -> Response:

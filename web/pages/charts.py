@@ -24,6 +24,7 @@ class Bar:
     label: str
     value: float | None
     text: str  # the value as a person reads it: "75%", "1 h 30 min"
+    key: str | None = None  # marks the bar (data-key) so a page can tie it to its table row
 
 
 def _frame(chart_id: str, title: str, desc: str, height: float, body: str) -> Markup:
@@ -47,9 +48,10 @@ def bars(chart_id: str, title: str, items: list[Bar], *, top: float | None = Non
     parts = []
     for n, item in enumerate(items):
         y = GAP + n * (BAR_H + GAP)
-        parts.append(f'<text x="{LABEL_W - 8}" y="{y + BAR_H * 0.68:.1f}" text-anchor="end" font-size="{FONT}" fill="{INK}">{escape(_short(item.label))}</text>')
+        key = f' data-key="{escape(item.key)}"' if item.key else ""
+        parts.append(f'<text x="{LABEL_W - 8}" y="{y + BAR_H * 0.68:.1f}" text-anchor="end" font-size="{FONT}" fill="{INK}"{key}>{escape(_short(item.label))}</text>')
         w = 0.0 if item.value is None else plot_w * item.value / scale_top
-        parts.append(f'<rect x="{LABEL_W}" y="{y}" width="{max(w, 1):.1f}" height="{BAR_H}" fill="{BAR}"/>')
+        parts.append(f'<rect x="{LABEL_W}" y="{y}" width="{max(w, 1):.1f}" height="{BAR_H}" fill="{BAR}"{key}/>')
         parts.append(f'<text x="{LABEL_W + w + 6:.1f}" y="{y + BAR_H * 0.68:.1f}" font-size="{FONT}" fill="{INK}">{escape(item.text)}</text>')
     if target is not None:
         x = LABEL_W + plot_w * target / scale_top

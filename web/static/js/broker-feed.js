@@ -5,7 +5,8 @@ import { announce, el } from "./dom.js";
 import { describe, isDelivery } from "./events.js";
 import { URGENCY, countdown, when } from "./format.js";
 import { LiveFeed } from "./live.js";
-import { providerNames } from "./providers.js";
+import { knowUsers, providersIn, usersIn } from "./people.js";
+import { knowProviders } from "./providers.js";
 
 const packages = new Map();
 const feedList = document.getElementById("feed");
@@ -63,17 +64,27 @@ function show(msg, remembered = false) {
   const p = line.pid && packages.get(line.pid);
   const item = el("li", { class: `govuk-body app-feed__item${line.tone ? " app-feed__item--" + line.tone : ""}`, "data-type": msg.type, hidden: line.delivery && !showDelivery.checked },
     el("time", { datetime: msg.at, text: when(msg.at) }),
-    p ? link(p, line.text) : line.text);
+    p ? link(p, line.text) : line.text,
+    line.by ? el("span", { class: "app-feed__by" }, ` By ${line.by}.`) : null);
   feedList.prepend(item);
   while (feedList.children.length > 300) feedList.lastElementChild.remove();
   document.getElementById("feed-empty").hidden = true;
   if (line.tone === "alert" && !remembered) announce(line.text);
 }
 
+// Names first (a user or provider new since the page loaded is looked up), then the line;
+// one event at a time, so the feed keeps the order events happened in.
+let chain = Promise.resolve();
+function named(msgs) {
+  return Promise.all([knowUsers(msgs.flatMap(usersIn)), knowProviders(msgs.flatMap(providersIn))]);
+}
+
 function apply(msg) {
-  track(msg);
-  show(msg);
-  renderLists();
+  chain = chain.then(() => named([msg])).catch(() => {}).then(() => {
+    track(msg);
+    show(msg);
+    renderLists();
+  });
 }
 
 showDelivery.addEventListener("change", () => {
@@ -83,10 +94,10 @@ showDelivery.addEventListener("change", () => {
 // The feed remembers: the last 100 events from the event log are shown first, then the
 // socket resumes right after the last of them, so nothing is missed or shown twice.
 async function load() {
-  await providerNames();
   const [recent, live, unplaced, awaiting] = await Promise.all([
     api("GET", "/api/events/recent?limit=100"),
     ...["live", "unplaced", "awaiting_award"].map((s) => api("GET", `/api/packages?status=${s}`))]);
+  await named(recent.ok ? recent.data.events : []);
   packages.clear();
   for (const r of [live, unplaced, awaiting]) if (r.ok) for (const p of r.data) packages.set(p.id, p);
   feedList.replaceChildren();

@@ -5,7 +5,8 @@ import { announce, el, pageError, summaryList } from "./dom.js";
 import { describe } from "./events.js";
 import { URGENCY, countdown, day, money, roundFit, visit, when, words } from "./format.js";
 import { LiveFeed } from "./live.js";
-import { nameOf, providerNames } from "./providers.js";
+import { knowUsers, providersIn, usersIn } from "./people.js";
+import { knowProviders, nameOf, providerNames } from "./providers.js";
 
 const root = document.getElementById("package");
 const id = root.dataset.packageId;
@@ -82,8 +83,14 @@ async function loadHistory() {
   const result = await api("GET", `/api/packages/${encodeURIComponent(id)}/history`);
   if (!result.ok) return;
   const packages = new Map([[id, current]]);
+  await Promise.all([knowUsers(result.data.flatMap(usersIn)), knowProviders(result.data.flatMap(providersIn))]);
   document.getElementById("history").replaceChildren(...result.data.map((e) =>
-    el("li", { class: "govuk-body" }, el("time", { datetime: e.at, text: when(e.at) }), describe(e, packages).text)));
+    historyItem(e, describe(e, packages))));
+}
+
+function historyItem(e, line) {
+  return el("li", { class: "govuk-body" }, el("time", { datetime: e.at, text: when(e.at) }), line.text,
+    line.by ? el("span", { class: "app-feed__by" }, ` By ${line.by}.`) : null);
 }
 
 async function load() {

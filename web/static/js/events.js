@@ -1,5 +1,6 @@
 // One sentence per broker event, and how loud it should be.
 import { URGENCY, money, words } from "./format.js";
+import { userName } from "./people.js";
 import { nameOf } from "./providers.js";
 
 const DELIVERY = new Set(["notification.sent", "notification.failed", "notification.delivered"]);
@@ -13,8 +14,16 @@ function where(p) {
   return p ? [p.postcode || p.sector || p.district, p.reference, p.area].filter(Boolean).join(", ") : "";
 }
 
-// → {text, tone: "alert" | "win" | "", packageId}
+// → {text, tone: "alert" | "win" | "", pid, by}: `by` names the user who did it (null for
+// the service itself or a user no longer known; never an id).
 export function describe(msg, packages) {
+  const d = msg.data || {};
+  const line = sentence(msg, packages);
+  line.by = userName((d.offer && d.offer.submitted_by) || msg.actor);
+  return line;
+}
+
+function sentence(msg, packages) {
   const d = msg.data || {};
   const pid = d.package_id || (d.package && d.package.id) || (d.offer && d.offer.package_id) || null;
   const p = (pid && packages.get(pid)) || d.package || null;
@@ -69,7 +78,7 @@ export function describe(msg, packages) {
     case "availability.posted":
       return { pid: null, text: `${nameOf(d.provider_id)} posted availability.`, tone: "" };
     default:
-      if (isDelivery(msg.type)) return { pid, text: `${words(msg.type.split(".")[1])}: ${d.channel || "message"} to ${d.user_id || "a user"}${d.error ? " (" + d.error + ")" : ""}.`, tone: msg.type === "notification.failed" ? "alert" : "", delivery: true };
+      if (isDelivery(msg.type)) return { pid, text: `${words(msg.type.split(".")[1])}: ${d.channel || "message"} to ${userName(d.user_id) || "a user"}${d.error ? " (" + d.error + ")" : ""}.`, tone: msg.type === "notification.failed" ? "alert" : "", delivery: true };
       return { pid, text: `${msg.type}`, tone: "" };
   }
 }
