@@ -43,6 +43,14 @@ class User:
     def is_broker(self) -> bool:
         return self.role in ("broker", "admin")
 
+    @property
+    def display_name(self) -> str:
+        """How teammates see this user named ("sam.jones@…" → "Sam Jones"): accounts hold no
+        other name, and the email's local part is what a team calls each other by."""
+        local = self.email.split("@", 1)[0]
+        words = [w for w in local.replace(".", " ").replace("_", " ").replace("-", " ").split() if w]
+        return " ".join(w[:1].upper() + w[1:] for w in words) or self.email
+
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "email": self.email, "role": self.role, "provider_id": self.provider_id}
 

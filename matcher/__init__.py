@@ -51,6 +51,7 @@ from matcher.search import PackageQuery
 from matcher.reports import Range, Reports, parse_range, to_csv
 from matcher.sight import Sightings
 from matcher.track_record import Dealing, TrackRecord
+from matcher.team import TEAM_STATES, TeamBook, TeamState
 from matcher.variations import Variation, Variations
 from matcher.views import broker_view
 
@@ -73,4 +74,6 @@ __all__ = [
     "order_csv", "order_lines", "unscheduled_hours", "visit_cost",
     # the back office's view of a provider: its latest matches, offers, awards
     "Dealing", "Range", "TrackRecord",
+    # what a provider's team has done about its packages, and how they ended (issue 14)
+    "TEAM_STATES", "TeamBook", "TeamState",
 ]

@@ -60,7 +60,8 @@ class OfferBook:
             pipe.hset(keys.package_offers(package_id), offer.id, json.dumps(offer.to_dict()))
             pipe.hset(keys.package_responses(package_id), provider_id, "offered")
             self.events.queue(pipe, Event(
-                type="offer.submitted", actor=reader.user_id, package_id=package_id,
+                # The provider's own team hears it too (its board shows who offered); no other provider does.
+                type="offer.submitted", actor=reader.user_id, package_id=package_id, audience=[provider_id],
                 data={"package_id": package_id, "offer": offer.to_dict()},
             ))
             return offer
@@ -85,7 +86,7 @@ class OfferBook:
             pipe.hset(keys.package_offers(package_id), offer_id, json.dumps(offer.to_dict()))
             pipe.hdel(keys.package_responses(package_id), offer.provider_id)
             self.events.queue(pipe, Event(
-                type="offer.withdrawn", actor=reader.user_id, package_id=package_id,
+                type="offer.withdrawn", actor=reader.user_id, package_id=package_id, audience=[offer.provider_id],
                 data={"package_id": package_id, "offer_id": offer_id, "provider_id": offer.provider_id},
             ))
             return offer
@@ -105,7 +106,7 @@ class OfferBook:
             pipe.multi()
             pipe.hset(keys.package_responses(package_id), provider_id, "declined")
             self.events.queue(pipe, Event(
-                type="package.declined", actor=reader.user_id, package_id=package_id,
+                type="package.declined", actor=reader.user_id, package_id=package_id, audience=[provider_id],
                 data={"package_id": package_id, "provider_id": provider_id, "reason": reason},
             ))
             return {"package_id": package_id, "provider_id": provider_id, "status": "declined", "reason": reason}

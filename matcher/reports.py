@@ -91,6 +91,9 @@ class _Tally:
     matched: dict[str, int] = field(default_factory=dict)
     responded: dict[str, int] = field(default_factory=dict)
     hours: dict[str, float] = field(default_factory=dict)
+    # Per provider: offers submitted (withdrawn ones too) and awards won, for its own figures.
+    offers_by: dict[str, int] = field(default_factory=dict)
+    awards_by: dict[str, int] = field(default_factory=dict)
     variations: dict[str, int] = field(default_factory=lambda: {"proposed": 0, "accepted": 0, "auto_accepted": 0, "declined": 0})
     turnaround: list[float] = field(default_factory=list)
 
@@ -110,7 +113,9 @@ class _Tally:
                 matched.add(event.data.get("provider_id", ""))
             elif event.type == "offer.submitted":
                 self.offers += 1
-                responded.add(event.data.get("offer", {}).get("provider_id", ""))
+                offerer = event.data.get("offer", {}).get("provider_id", "")
+                responded.add(offerer)
+                self.offers_by[offerer] = self.offers_by.get(offerer, 0) + 1
             elif event.type == "package.declined":
                 responded.add(event.data.get("provider_id", ""))
             elif event.type == "package.awarded" and award is None:
@@ -148,6 +153,21 @@ class _Tally:
             self.seconds_to_award[urgency].append(awarded_at - posted_at)
         provider_id = award.data.get("provider_id", "")
         self.hours[provider_id] = self.hours.get(provider_id, 0.0) + float(package.get("hours_per_week") or 0)
+        self.awards_by[provider_id] = self.awards_by.get(provider_id, 0) + 1
+
+    def figures_of(self, provider_id: str, span: Range) -> dict[str, Any]:
+        """One provider's own figures, by the same definitions as `summary` (its response rate
+        and hours are exactly the summary's provider_response_rate and awarded_hours_by_provider
+        entries when the tally saw every package of the range it was matched to)."""
+        whole = self.summary(span)
+        offers, awards = self.offers_by.get(provider_id, 0), self.awards_by.get(provider_id, 0)
+        return {
+            "from": whole["from"], "to": whole["to"], "matched": self.matched.get(provider_id, 0),
+            "responded": self.responded.get(provider_id, 0),
+            "response_rate": whole["provider_response_rate"].get(provider_id),
+            "offers": offers, "awards": awards, "win_rate": _pct(awards, offers),
+            "hours_won": whole["awarded_hours_by_provider"].get(provider_id, 0.0),
+        }
 
     def summary(self, span: Range) -> dict[str, Any]:
         return {
@@ -194,6 +214,10 @@ class Reports:
             posted = await pipe.execute() if matched else []
         ids = [i for i, at in zip(matched, posted, strict=True) if at is not None and span.start <= at <= span.end]
         return (await self._tally(ids)).summary(span)["provider_response_rate"].get(provider_id)
+    async def provider_figures(self, provider_id: str, package_ids: list[str], span: Range) -> dict[str, Any]:
+        """A provider's own figures over `package_ids`: the packages posted in `span` it was
+        matched to (matcher.team.TeamBook.matched_in)."""
+        return (await self._tally(package_ids)).figures_of(provider_id, span)
 
     async def _tally(self, ids: list[str]) -> _Tally:
         tally = _Tally()

@@ -39,6 +39,7 @@ from web import (
     routes_reports,
     routes_rounds,
     routes_webhooks,
+    routes_team,
 )
 from web.bodylimit import BodyLimit
 from web.csrf import CSRFMiddleware
@@ -137,6 +138,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         *routes_reports.routes,
         *routes_rounds.routes,
         *routes_webhooks.routes,
+        *routes_team.routes,
         *pages.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={

@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from web.http import reader
 from web.pages.board_cards import card
+from web.team import team_states
 from web.pages.labels import enumerations
 from web.pages.render import guarded, page, page_user
 
@@ -20,13 +21,23 @@ async def board(request: Request) -> Response:
     # Rendered on the server: the packages show on a slow line before any script has run,
     # and without JavaScript at all; provider-board.js then keeps them live.
     user = await page_user(request, "provider")
-    live = await request.state.brokerage.packages.list(reader(user), status="live", urgency=None, area=None, limit=BOARD_LIMIT)
-    return page(request, "provider_board.html", user, cards=[card(p) for p in live])
+    service = request.state.brokerage
+    live = await service.packages.list(reader(user), status="live", urgency=None, area=None, limit=BOARD_LIMIT)
+    states = await team_states(service, user, [p["id"] for p in live])
+    cards = [{**card(p), "team": states.get(p["id"])} for p in live]
+    unanswered = sum(1 for c in cards if c["team"] and c["team"]["state"] == "unanswered")
+    # ?show=unanswered: the filter works without JavaScript; the script keeps it live.
+    only_unanswered = request.query_params.get("show") == "unanswered"
+    shown = [c for c in cards if not only_unanswered or (c["team"] and c["team"]["state"] == "unanswered")]
+    return page(request, "provider_board.html", user, cards=shown, total=len(cards), unanswered=unanswered,
+                only_unanswered=only_unanswered)
 
 
 async def package(request: Request) -> Response:
     user = await page_user(request, "provider")
-    return page(request, "provider_package.html", user, package_id=request.path_params["package_id"])
+    package_id = request.path_params["package_id"]
+    states = await team_states(request.state.brokerage, user, [package_id])
+    return page(request, "provider_package.html", user, package_id=package_id, team=states.get(package_id))
 
 
 async def offers(request: Request) -> Response:

@@ -2,11 +2,11 @@
 // - Caches the shell (styles, scripts, icons) and the last board it loaded: with no network
 //   the board opens as it last stood and says so (offline banner in live.js).
 // - Shows pushed packages (payload: title, body, url, tag) and opens the package on a tap.
-const CACHE = "hb-shell-v1";
+const CACHE = "hb-shell-v2";
 const SHELL = [
   "/static/govuk/govuk-frontend.min.css", "/static/govuk/govuk-frontend.min.js", "/static/css/app.css",
   "/static/js/init.js", "/static/js/api.js", "/static/js/dom.js", "/static/js/format.js", "/static/js/live.js",
-  "/static/js/provider-board.js", "/static/icons/icon-192.png", "/static/icons/icon.svg",
+  "/static/js/provider-board.js", "/static/js/red-alerts.js", "/static/icons/icon-192.png", "/static/icons/icon.svg",
 ];
 const PAGES = ["/provider"];  // kept from the network on every load, shown from here when offline
 

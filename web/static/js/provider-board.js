@@ -1,9 +1,12 @@
 // The provider board: live packages matched to this provider, most urgent then newest,
-// kept up to date over /ws (package.matched adds, package.closed removes).
+// kept up to date over /ws (package.matched adds, package.closed removes). Each card says
+// what the team has done about it ("Sam offered £22.00 – waiting for the council"), read
+// from /api/team/responses on load and again when a teammate offers, withdraws or declines.
 import { api } from "./api.js";
 import { announce, el } from "./dom.js";
 import { URGENCY, countdown, day, place, roundFit, visit, when, words } from "./format.js";
 import { LiveFeed } from "./live.js";
+import { alertRed, setUpRedAlerts } from "./red-alerts.js";
 
 const packages = new Map();
 const fresh = new Set();
@@ -12,6 +15,11 @@ let loaded = false;
 const early = [];
 const board = document.getElementById("board");
 const sortBy = document.getElementById("sort");
+const onlyUnanswered = document.getElementById("show");
+const states = new Map();
+const TITLE = document.title.replace(/^\(\d+\) /, "");
+const UNANSWERED = { state: "unanswered", text: "Not yet answered", tag: "govuk-tag--yellow" };
+const TEAM_EVENTS = new Set(["offer.submitted", "offer.withdrawn", "package.declined"]);
 
 // Nearest to a current round first; packages that fit no round after, most urgent first.
 function byFit(a, b) {
@@ -38,6 +46,10 @@ function card(p) {
     el("h2", { class: "govuk-heading-s app-card__title" },
       el("a", { class: "govuk-link", href: `/provider/packages/${encodeURIComponent(p.id)}` }, place(p) || "Package",
         el("span", { class: "govuk-visually-hidden", text: `, ${u.name.toLowerCase()} urgency` }))),
+    states.has(p.id)
+      ? el("p", { class: "govuk-body app-card__team" },
+        el("strong", { class: `govuk-tag ${states.get(p.id).tag} app-team-state`, "data-state": states.get(p.id).state, text: states.get(p.id).text }))
+      : null,
     el("p", { class: "govuk-body app-countdown" },
       el("time", { datetime: p.deadline, "data-deadline": p.deadline, text: countdown(p.deadline) }),
       ` · respond by ${when(p.deadline)}`),
@@ -54,10 +66,23 @@ function card(p) {
       : null);
 }
 
+const unanswered = (p) => (states.get(p.id) || UNANSWERED).state === "unanswered";
+
 function render() {
-  const items = [...packages.values()].filter((p) => p.status === "live").sort(sortBy && sortBy.value === "fit" ? byFit : order);
+  const live = [...packages.values()].filter((p) => p.status === "live");
+  const waiting = live.filter(unanswered).length;
+  document.title = waiting ? `(${waiting}) ${TITLE}` : TITLE;
+  document.getElementById("unanswered-count").textContent = String(waiting);
+  const filtered = onlyUnanswered && onlyUnanswered.checked;
+  const items = live.filter((p) => !filtered || unanswered(p)).sort(sortBy && sortBy.value === "fit" ? byFit : order);
   board.replaceChildren(...items.map(card));
-  document.getElementById("board-empty").hidden = items.length > 0;
+  const empty = document.getElementById("board-empty");
+  empty.hidden = items.length > 0;
+  if (!items.length) {
+    empty.replaceChildren(filtered && live.length
+      ? "Your team has answered every live package. Untick the box above to see them all."
+      : "No live packages for you right now.");
+  }
   for (const p of items) {
     if (!seen.has(p.id)) { seen.add(p.id); feed.send({ type: "seen", package_id: p.id }); }
   }
@@ -80,9 +105,11 @@ function apply(msg) {
   if (msg.type === "package.matched" && d.package) {
     const isNew = !packages.has(d.package.id);
     packages.set(d.package.id, d.package);
+    if (!states.has(d.package.id)) states.set(d.package.id, UNANSWERED);
     if (isNew && loaded) {
       fresh.add(d.package.id);
       announce(`New ${d.package.urgency} package: ${place(d.package)}. ${URGENCY[d.package.urgency].words}.`);
+      if (d.package.urgency === "red") alertRed(d.package.id, place(d.package));
     }
   } else if (msg.type === "package.closed") {
     if (packages.has(d.package_id) && loaded) announce(`Package ${label(d.package_id)} is no longer available.`);
@@ -93,11 +120,23 @@ function apply(msg) {
   } else if (msg.type === "offer.declined") {
     outcome(`Your offer for ${label(d.package_id)} was not chosen${d.reason === "awarded_elsewhere" ? ": the package went to another provider" : ""}.`, false);
     packages.delete(d.package_id);
+  } else if (TEAM_EVENTS.has(msg.type)) {
+    // A teammate (or this person, on another page) answered: read the team's state again.
+    if (packages.has(d.package_id)) refreshStates(d.package_id);
+    return;
   } else if (msg.type === "deadline.reminder") {
     announce(`Reminder: ${label(d.package_id)} needs a response soon.`);
   } else {
     return;
   }
+  if (loaded) render();
+}
+
+async function refreshStates(packageId) {
+  const result = await api("GET", packageId ? `/api/team/responses?package_id=${encodeURIComponent(packageId)}` : "/api/team/responses");
+  if (!result.ok) return;
+  if (!packageId) states.clear();
+  for (const s of result.data) states.set(s.package_id, s);
   if (loaded) render();
 }
 
@@ -109,12 +148,24 @@ async function load() {
   if (!result.ok) { document.getElementById("board-empty").hidden = false; document.getElementById("board-empty").textContent = result.error.message; return; }
   packages.clear();
   for (const p of result.data) packages.set(p.id, p);
+  await refreshStates();
   loaded = true;
   for (const msg of early.splice(0)) apply(msg);
   render();
 }
 
 if (sortBy) sortBy.addEventListener("change", () => { if (loaded) render(); });
+if (onlyUnanswered) {
+  // With the script the box filters at once (and the address keeps it, for a reload).
+  document.getElementById("filter-apply").hidden = true;
+  onlyUnanswered.addEventListener("change", () => {
+    const url = new URL(location.href);
+    if (onlyUnanswered.checked) url.searchParams.set("show", "unanswered"); else url.searchParams.delete("show");
+    history.replaceState(null, "", url);
+    if (loaded) render();
+  });
+}
+setUpRedAlerts();
 
 const feed = new LiveFeed({
   statusEl: document.getElementById("live-status"),

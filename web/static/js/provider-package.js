@@ -72,6 +72,20 @@ async function load() {
   document.getElementById("hand-back").hidden = !handedBack && !(current.status === "awarded" && current.postcode);
   const offers = await api("GET", `/api/packages/${encodeURIComponent(id)}/offers`);
   renderOffers(offers.ok ? offers.data : []);
+  await loadTeamState();
+}
+
+// What the team has done about this package ("Declined by Sam"), kept live like the board.
+async function loadTeamState() {
+  const result = await api("GET", `/api/team/responses?package_id=${encodeURIComponent(id)}`);
+  const line = document.getElementById("team-state");
+  const s = result.ok ? result.data[0] : null;
+  if (!line || !s) return;
+  const tag = line.querySelector(".app-team-state");
+  tag.className = `govuk-tag ${s.tag} app-team-state`;
+  tag.dataset.state = s.state;
+  tag.textContent = s.text;
+  line.hidden = false;
 }
 
 async function withdraw(offer) {
