@@ -18,7 +18,7 @@ from tests.conftest import World, login
 from tests.support import PASSWORD
 from tests.waits import eventually
 
-ROW = re.compile(r'<li class="app-history__item" data-package-id="([^"]+)">.*?data-state="([^"]*)">([^<]*)</strong>', re.S)
+ROW = re.compile(r'<li class="app-past__item" data-package-id="([^"]+)">.*?data-state="([^"]*)">([^<]*)</strong>', re.S)
 CARD_STATE = re.compile(r'<li class="app-card[^"]*" data-package-id="([^"]+)">.*?data-state="([^"]*)">([^<]*)</strong>', re.S)
 
 

@@ -123,3 +123,12 @@ async def test_no_provider_route_or_event_locates_an_unawarded_package_below_its
                             assert [p["sector_centre"] for p in body["packages"]] == [[round(sector.lat, 5), round(sector.lon, 5)]]
                     checked += 1
     assert checked >= 20
+    # The history (issue 14) names no other provider and shows no price but Alpha's own; a
+    # package it did not win shows its sector only (the loop above checked the postcode).
+    async with httpx.AsyncClient(base_url=world.service.url(), timeout=20, cookies={"session": alpha.token}) as http:
+        history = (await http.get("/provider/history")).text
+    assert 'data-package-id="%s"' % won_elsewhere["id"] in history
+    assert "Beta Homecare" not in history and "£20.00" not in history and "Awarded elsewhere" in history
+    assert "£30.00 an hour" in history  # its own offer on the package won elsewhere
+    responses = await alpha("GET", "/api/team/responses?package_id=" + won_elsewhere["id"], expect=200)
+    assert responses[0]["state"] == "awarded_elsewhere" and responses[0]["hourly_rate"] == 30.0

@@ -57,7 +57,7 @@ class Browsing:
             return
         where = (msg.location or {}).get("url", "")
         path = urlsplit(where).path
-        if "Failed to load resource" in msg.text and re.search(r"status of (401|409|422|423)\b", msg.text) and (path == "/login" or path.startswith(("/api/", "/broker/"))):
+        if "Failed to load resource" in msg.text and re.search(r"status of (401|409|422|423)\b", msg.text) and (path == "/login" or path.startswith(("/api/", "/broker/", "/provider/history"))):
             return  # refusals the pages show as messages beside the fields, as they should
         if "Failed to load resource" in msg.text and re.search(r"status of (403|404|422)\b", msg.text) and path.startswith("/admin/"):
             return  # the back office's forms re-shown with their errors, its 403 and 404 pages

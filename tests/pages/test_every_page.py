@@ -42,7 +42,12 @@ async def test_provider_pages(world: World, browsing: Browsing, width: int) -> N
     ids = await setup(world)
     page = await browsing.signed_in(ALPHA, PASSWORD, width=width)
     await page.locator("#board > li").nth(1).wait_for()
+    await page.locator(".app-team-state").nth(1).wait_for()
     await check(page, "provider-board", width)
+    await page.get_by_label("Sound and desktop alert for new red packages").wait_for()
+    await page.goto("/provider?show=unanswered")
+    await page.locator("#board > li").first.wait_for()
+    await check(page, "provider-board-unanswered", width)
     await page.goto(f"/provider/packages/{ids['package']}")
     await page.get_by_text("Waiting for the council's decision").wait_for()
     await check(page, "provider-package-offered", width)
@@ -55,6 +60,14 @@ async def test_provider_pages(world: World, browsing: Browsing, width: int) -> N
     await check(page, "provider-offers", width)
     await page.goto("/provider/availability")
     await check(page, "provider-availability", width)
+    await page.goto("/provider/history")
+    await page.locator("#history > li").nth(1).wait_for()
+    await check(page, "provider-history", width)
+    await page.get_by_label("Day").first.fill("31")
+    await page.get_by_label("Month").first.fill("2")
+    await page.get_by_role("button", name="Show this period").click()
+    await page.locator(".govuk-error-summary").wait_for()
+    await check(page, "provider-history-errors", width)
     await page.goto("/provider/preferences")
     await expect(page.locator("#red-ws")).to_be_checked()
     await check(page, "provider-preferences", width)
@@ -93,7 +106,7 @@ async def test_login_page_and_320px(world: World, browsing: Browsing) -> None:
     await page.goto("/login")
     await check(page, "login", 1280)
     ids = await setup(world)
-    for who, paths in ((ALPHA, ["/provider", f"/provider/packages/{ids['package']}", "/provider/offers", "/provider/availability", "/provider/preferences"]),
+    for who, paths in ((ALPHA, ["/provider", f"/provider/packages/{ids['package']}", "/provider/offers", "/provider/availability", "/provider/preferences", "/provider/history"]),
                        (BROKER, ["/broker", f"/broker/packages/{ids['package']}", "/broker/packages/new", "/broker/map",
                                 "/broker/packages", "/broker/packages/import", "/broker/reports"])):
         page = await browsing.signed_in(who, PASSWORD, width=320)

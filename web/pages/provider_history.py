@@ -94,7 +94,7 @@ def _row(package: Any, state: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "id": package.id, "posted": _day(package.posted_at[:10]), "posted_at": package.posted_at,
         # Sector only: the history of a package it did not win never locates the person further.
-        "place": package.sector or package.district, "urgency": name, "urgency_tag": tag,
+        "place": (package.sector or package.district) + (f" ({package.area})" if package.area else ""), "urgency": name, "urgency_tag": tag,
         "hours": f"{package.hours_per_week:g} hours a week", "state": state,
         "own_offer": f"£{own:.2f} an hour" if own is not None else None,
     }

@@ -17,7 +17,7 @@ function hint(text) {
   if (el) el.textContent = text;
 }
 
-const HINT = "On this device only, while this page is open. Your browser will ask once whether to allow notifications.";
+const HINT = "Off unless you tick it. Works while this page is open. Your browser will ask once whether to allow notifications.";
 
 function explain() {
   if (!("Notification" in window)) hint("This browser cannot show desktop notifications: only the sound will play.");
