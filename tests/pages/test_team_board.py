@@ -106,6 +106,7 @@ async def test_not_yet_answered_filter_with_and_without_javascript(world: World,
     await expect(page.locator("#board > li")).to_have_count(1)
     assert await page.locator("#board > li").get_attribute("data-package-id") == waiting["id"]
     assert page.url.endswith("/provider?show=unanswered")
+    await expect(page.locator("#filter-note")).to_have_text("Showing 1 of 2 live packages: only those not yet answered.")
     # A new package arrives live: unanswered, so it shows in the filtered board and the count.
     fresh = await world.post(urgency="red")
     await card(page, fresh["id"]).wait_for(timeout=10_000)
@@ -137,13 +138,17 @@ async def test_red_alert_is_opt_in_per_device_and_asks_only_on_a_click(world: Wo
     await page.add_init_script(NOTIFICATION_SPY)
     await page.reload()
     await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    alerts = page.locator("#red-alerts summary")
+    await expect(alerts).to_have_text("Sound and desktop alerts for red packages: off")
     box = page.get_by_label("Sound and desktop alert for new red packages")
     await expect(box).not_to_be_checked()
     first = await world.post(urgency="red")
     await card(page, first["id"]).wait_for(timeout=10_000)
     assert await page.evaluate("() => [window.__asked, window.__shown.length]") == [0, 0]  # off: nothing asked or shown
 
+    await alerts.click()
     await box.check()
+    await expect(alerts).to_have_text("Sound and desktop alerts for red packages: on")
     await page.wait_for_function("() => window.__asked === 1")
     assert await page.evaluate("() => localStorage.getItem('hb.red-alerts')") == "on"
     amber = await world.post(urgency="amber")
@@ -157,5 +162,6 @@ async def test_red_alert_is_opt_in_per_device_and_asks_only_on_a_click(world: Wo
 
     # Remembered on this device: ticked after a reload, and nothing asked again.
     await page.reload()
+    await expect(page.locator("#red-alerts summary")).to_have_text("Sound and desktop alerts for red packages: on")
     await expect(page.get_by_label("Sound and desktop alert for new red packages")).to_be_checked()
     assert await page.evaluate("() => window.__asked") == 0

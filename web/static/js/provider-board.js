@@ -76,6 +76,9 @@ function render() {
   const filtered = onlyUnanswered && onlyUnanswered.checked;
   const items = live.filter((p) => !filtered || unanswered(p)).sort(sortBy && sortBy.value === "fit" ? byFit : order);
   board.replaceChildren(...items.map(card));
+  const note = document.getElementById("filter-note");
+  note.hidden = !filtered;
+  note.textContent = `Showing ${items.length} of ${live.length} live packages: only those not yet answered.`;
   const empty = document.getElementById("board-empty");
   empty.hidden = items.length > 0;
   if (!items.length) {

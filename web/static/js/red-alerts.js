@@ -12,12 +12,17 @@ function remember(on) {
   try { if (on) localStorage.setItem(KEY, "on"); else localStorage.removeItem(KEY); } catch (err) { /* private mode: this visit only */ }
 }
 
+function showState(on) {
+  const el = document.getElementById("red-alert-state");
+  if (el) el.textContent = on ? "on" : "off";
+}
+
 function hint(text) {
   const el = document.getElementById("red-alert-hint");
   if (el) el.textContent = text;
 }
 
-const HINT = "Off unless you tick it. Works while this page is open. Your browser will ask once whether to allow notifications.";
+const HINT = "On this device only, while this page is open. Your browser will ask once whether to allow notifications.";
 
 function explain() {
   if (!("Notification" in window)) hint("This browser cannot show desktop notifications: only the sound will play.");
@@ -31,9 +36,11 @@ export function setUpRedAlerts() {
   if (!box || !wrap) return;
   wrap.hidden = false;  // only offered where the script runs
   box.checked = stored();
+  showState(box.checked);
   if (box.checked) explain();
   box.addEventListener("change", async () => {
     remember(box.checked);
+    showState(box.checked);
     if (!box.checked) { hint(HINT); return; }
     // A click: the one moment a browser lets a page start sound and ask for permission.
     unlockSound();
