@@ -17,6 +17,7 @@ async def test_last_known_board_opens_offline_with_a_banner(world: World, browsi
     await board.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     await board.reload()  # now controlled by the worker, which keeps this load
     await board.get_by_text("Live: updates appear as they happen.").wait_for()
+    await board.locator("#board[data-loaded]").wait_for(state="attached")  # its requests are answered before the network goes
     assert await board.evaluate("() => navigator.serviceWorker.controller !== null")
     await board.context.set_offline(True)
     await board.reload()

@@ -136,9 +136,8 @@ function apply(msg) {
 }
 
 async function refreshStates(packageId) {
-  const result = await api("GET", packageId ? `/api/team/responses?package_id=${encodeURIComponent(packageId)}` : "/api/team/responses");
+  const result = await api("GET", `/api/team/responses?package_id=${encodeURIComponent(packageId)}`);
   if (!result.ok) return;
-  if (!packageId) states.clear();
   for (const s of result.data) states.set(s.package_id, s);
   if (loaded) render();
 }
@@ -146,15 +145,17 @@ async function refreshStates(packageId) {
 async function load() {
   // Offline (the app opened from its cache): keep the board as the server last rendered it.
   if (navigator.onLine === false) { window.addEventListener("online", load, { once: true }); return; }
-  const result = await api("GET", "/api/packages?status=live");
+  // The team's states are asked for at the same time: one round trip on a slow line.
+  const [result, team] = await Promise.all([api("GET", "/api/packages?status=live"), api("GET", "/api/team/responses")]);
   if (!result.ok && result.status === 0) { window.addEventListener("online", load, { once: true }); return; }
   if (!result.ok) { document.getElementById("board-empty").hidden = false; document.getElementById("board-empty").textContent = result.error.message; return; }
   packages.clear();
   for (const p of result.data) packages.set(p.id, p);
-  await refreshStates();
+  if (team.ok) { states.clear(); for (const s of team.data) states.set(s.package_id, s); }
   loaded = true;
   for (const msg of early.splice(0)) apply(msg);
   render();
+  board.dataset.loaded = "true";
 }
 
 if (sortBy) sortBy.addEventListener("change", () => { if (loaded) render(); });
