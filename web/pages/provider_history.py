@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from matcher import Invalid, Reports, parse_range
-from web.pages.board_cards import URGENCY, _day
+from web.pages.board_cards import URGENCY
 from web.pages.render import guarded, page, page_user
 from web.team import book, team_states
 
@@ -92,7 +92,7 @@ def _row(package: Any, state: dict[str, Any] | None) -> dict[str, Any]:
     name, _, tag = URGENCY.get(package.urgency, ("", "", ""))
     own = state.get("hourly_rate") if state else None
     return {
-        "id": package.id, "posted": _day(package.posted_at[:10]), "posted_at": package.posted_at,
+        "id": package.id, "posted": dt.date.fromisoformat(package.posted_at[:10]).strftime("%a %-d %b %Y"), "posted_at": package.posted_at,
         # Sector only: the history of a package it did not win never locates the person further.
         "place": (package.sector or package.district) + (f" ({package.area})" if package.area else ""), "urgency": name, "urgency_tag": tag,
         "hours": f"{package.hours_per_week:g} hours a week", "state": state,
