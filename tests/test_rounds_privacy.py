@@ -106,7 +106,7 @@ async def test_no_provider_route_or_event_locates_an_unawarded_package_below_its
     area_id = (await world.broker("GET", "/api/areas", expect=200))[0]["id"]
     ids = {"area_id": area_id, "package_id": live["id"], "offer_id": offer["id"], "slot_id": slot["id"], "provider_id": world.providers["Alpha Care"]["id"],
            "user_id": alpha.user["id"], "code": "SG1", "chart": "unmet",
-           "webhook_id": "whk_00000000000deadbeef"}
+           "webhook_id": "whk_00000000000deadbeef", "import_id": "imp_00000000000deadbeef"}
     checked = 0
     by_bearer = httpx.AsyncClient(base_url=world.service.url(), timeout=20, headers={"Authorization": f"Bearer {alpha.token}"})
     by_cookie = httpx.AsyncClient(base_url=world.service.url(), timeout=20, cookies={"session": alpha.token})
