@@ -22,6 +22,14 @@ CLOSE_TOO_SLOW = 4408
 # Heartbeats are opt-in (`?heartbeat=1`, as the pages ask): a client that knows the contract's
 # message shape alone never sees a message without an event id.
 HEARTBEAT_S = 3.0
+# Broker events the acting provider's own team sees too, but only on the pages (they ask with
+# `?heartbeat=1`): the board shows who in the team offered or declined. A client of the
+# contract's feed still gets exactly the provider events the contract lists.
+TEAM_ONLY = frozenset({"offer.submitted", "offer.withdrawn", "package.declined"})
+
+
+def provider_wants(provider_id: str | None, event: Event, pages: bool) -> bool:
+    return provider_id is not None and provider_id in event.audience and (pages or event.type not in TEAM_ONLY)
 
 
 @dataclass(eq=False, slots=True)
@@ -47,9 +55,10 @@ class Subscriber:
     task: asyncio.Task[Any] | None = None
     sending: bool = False
     interrupted: bool = False
+    pages: bool = False  # asked for heartbeats: one of the service's own pages
 
     def wants(self, event: Event) -> bool:
-        return self.is_broker or (self.provider_id is not None and self.provider_id in event.audience)
+        return self.is_broker or provider_wants(self.provider_id, event, self.pages)
 
     def put(self, event_id: str, text: str) -> bool:
         if len(self.pending) >= self.limit:
@@ -148,7 +157,8 @@ class Hub(StreamTail):
     def dispatch(self, event: Event) -> None:
         if self.brokers:
             self._deliver(event, list(self.brokers), message(event, for_broker=True))
-        audience = [s for provider_id in dict.fromkeys(event.audience) for s in self.by_provider.get(provider_id, ())]
+        audience = [s for provider_id in dict.fromkeys(event.audience) for s in self.by_provider.get(provider_id, ())
+                    if s.pages or event.type not in TEAM_ONLY]
         if audience:
             self._deliver(event, audience, message(event, for_broker=False))
 

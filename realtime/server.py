@@ -32,7 +32,7 @@ from websockets.protocol import State
 from accounts import AccountStore, User, token_hash
 from core import Event, EventLog, is_id, iso
 from matcher import Sightings
-from realtime.hub import CLOSE_REVOKED, CLOSE_TOO_SLOW, HEARTBEAT_S, message
+from realtime.hub import CLOSE_REVOKED, CLOSE_TOO_SLOW, HEARTBEAT_S, TEAM_ONLY, message, provider_wants
 from realtime.replay import BAD_AFTER, parse_event_id, replay
 from realtime.tail import StreamTail
 
@@ -53,7 +53,7 @@ class LiveSocket:
     heartbeat: bool = False
 
     def wants(self, event: Event) -> bool:
-        return self.user.is_broker or (self.user.provider_id is not None and self.user.provider_id in event.audience)
+        return self.user.is_broker or provider_wants(self.user.provider_id, event, self.heartbeat)
 
 
 class Broadcaster(StreamTail):
@@ -89,7 +89,8 @@ class Broadcaster(StreamTail):
     def dispatch(self, event: Event) -> None:
         if self.brokers:
             self._deliver(event, self.brokers, message(event, for_broker=True))
-        audience = [s for p in dict.fromkeys(event.audience) for s in self.by_provider.get(p, ())]
+        audience = [s for p in dict.fromkeys(event.audience) for s in self.by_provider.get(p, ())
+                    if s.heartbeat or event.type not in TEAM_ONLY]
         if audience:
             self._deliver(event, audience, message(event, for_broker=False))
 

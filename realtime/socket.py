@@ -175,6 +175,7 @@ async def endpoint(websocket: WebSocket) -> None:
     if position is not None:
         feed.heartbeat_s = HEARTBEAT_S
         feed.position = position
+        feed.subscriber.pages = True
     try:
         await feed.run(accounts, websocket.query_params.get("after"))
     except WebSocketDisconnect:

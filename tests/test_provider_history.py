@@ -171,7 +171,10 @@ async def test_a_teammates_offer_and_decline_reach_the_team_socket_and_no_other_
     other = await world.post(urgency="amber")
     beta = world.users["Beta Homecare"]
     url = world.service.ws_url()
-    async with websockets.connect(f"{url}?token={priya.token}") as team_ws, websockets.connect(f"{url}?token={beta.token}") as beta_ws:
+    # The board's socket (it asks for heartbeats) hears the team; a client of the contract's feed
+    # alone (no heartbeat) gets only the provider events the contract lists.
+    async with websockets.connect(f"{url}?token={priya.token}&heartbeat=1") as team_ws, \
+            websockets.connect(f"{url}?token={priya.token}") as contract_ws, websockets.connect(f"{url}?token={beta.token}") as beta_ws:
         await sam("POST", f"/api/packages/{package['id']}/offers", offer(package, 22.0), expect=201)
         await sam("POST", f"/api/packages/{other['id']}/decline", {"reason": "No carers free"}, expect=200)
         seen: list[dict] = []
@@ -187,3 +190,8 @@ async def test_a_teammates_offer_and_decline_reach_the_team_socket_and_no_other_
             while not any(e["type"] == "package.matched" and e["data"]["package"]["id"] == marker["id"] for e in beta_seen):
                 beta_seen.append(json.loads(await beta_ws.recv()))
         assert not [e for e in beta_seen if e["type"] in ("offer.submitted", "package.declined", "offer.withdrawn")], beta_seen
+        contract_seen: list[dict] = []
+        async with asyncio.timeout(15):
+            while not any(e["type"] == "package.matched" and e["data"]["package"]["id"] == marker["id"] for e in contract_seen):
+                contract_seen.append(json.loads(await contract_ws.recv()))
+        assert not [e for e in contract_seen if e["type"] in ("offer.submitted", "package.declined", "offer.withdrawn")], contract_seen
