@@ -130,6 +130,19 @@ class PushSubscriptions:
         return PushSubscription(subscription_id, raw["user_id"], raw["endpoint"], raw["p256dh"], raw["auth"],
                                 raw.get("created_at", ""))
 
+    async def get_many(self, subscription_ids: list[str]) -> dict[str, PushSubscription]:
+        """The subscriptions that still exist among these ids, in one round trip."""
+        wanted = list(dict.fromkeys(subscription_ids))
+        if not wanted:
+            return {}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for sub_id in wanted:
+                pipe.hgetall(keys.push_subscription(sub_id))
+            raws = await pipe.execute()
+        return {sub_id: PushSubscription(sub_id, raw["user_id"], raw["endpoint"], raw["p256dh"], raw["auth"],
+                                         raw.get("created_at", ""))
+                for sub_id, raw in zip(wanted, raws, strict=True) if raw}
+
     async def ids_of(self, user_ids: list[str]) -> dict[str, list[str]]:
         """Each user's subscription ids, in one round trip."""
         if not user_ids:

@@ -126,6 +126,17 @@ class AccountStore:
         raw = await self.redis.hgetall(keys.user(user_id))
         return _user(raw) if raw else None
 
+    async def get_many(self, user_ids: list[str]) -> dict[str, User]:
+        """The users that exist among `user_ids`, in one round trip."""
+        wanted = list(dict.fromkeys(user_ids))
+        if not wanted:
+            return {}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for user_id in wanted:
+                pipe.hgetall(keys.user(user_id))
+            raws = await pipe.execute()
+        return {user_id: _user(raw) for user_id, raw in zip(wanted, raws, strict=True) if raw}
+
     async def users_of_provider(self, provider_id: str) -> list[User]:
         return await self._members(keys.provider_users(provider_id))
 

@@ -1,6 +1,6 @@
 """Benchmark of notification delivery through the real pipeline.
 
-Run from the repository root:  .venv/bin/python bench/notify.py [--notifications 2000] [--workers 2]
+Run from the repository root:  .venv/bin/python bench/notify.py [--notifications 2000] [--workers 2] [--profile]
 
 Starts a Redis server, the web process and arq workers (as in production), a real SMTP
 server (aiosmtpd), a Twilio stand-in and a Web Push service stand-in (which checks VAPID and
@@ -9,7 +9,9 @@ and one push subscription each, then posts red packages at once so that the matc
 into the requested number of notifications per channel (email, SMS and push). Measures from each record's creation (queued) to its
 send, and counts duplicates as messages received beyond one per notification (SMS: same
 number and body; email: same Message-ID; push: same device and Topic).
-The last line printed is the machine-readable summary.
+The last line printed is the machine-readable summary. With --profile, py-spy samples worker 0
+and this process (which hosts the sinks) while the notifications drain, and prints where each
+spends its time (bench/profile_spy.py; installs py-spy into the venv if it is missing).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import sys
 import time
 from collections import Counter
@@ -27,6 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import redis  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from profile_spy import start_py_spy, stop_py_spy  # noqa: E402
 
 from tests.conftest import Api, login, package_body, provider_body  # noqa: E402
 from tests.notifier.conftest import bootstrap_admin, notify_env  # noqa: E402
@@ -63,6 +69,12 @@ async def setup(service: Service, url: str, users: int, push: PushStandIn) -> Ap
     return broker
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def records(url: str, package_ids: list[str]) -> list[dict[str, str]]:
     with redis.Redis.from_url(url, decode_responses=True) as r:
         ids = [i for p in package_ids for i in r.zrange(f"hb:package:{p}:notifications", 0, -1)]
@@ -73,6 +85,7 @@ def records(url: str, package_ids: list[str]) -> list[dict[str, str]]:
 
 
 async def run(args: argparse.Namespace) -> str:
+    calls, cpu = 0, {}
     server, smtp, twilio, push = RedisServer(), SmtpSink().start(), TwilioStandIn().start(), PushStandIn().start()
     url = server.url(0)
     service = Service(url, env=notify_env(smtp, twilio, DEADLINE_RED_S="3600"), workers=args.workers)
@@ -82,19 +95,39 @@ async def run(args: argparse.Namespace) -> str:
         packages = math.ceil(args.notifications / users)
         print(f"setting up {users} provider users; {packages} red packages -> {packages * users * 3} notifications", flush=True)
         broker = await setup(service, url, users, push)
+        spies = [start_py_spy("worker 0", service.worker_procs[0].pid), start_py_spy("bench process (sinks)", os.getpid())] \
+            if args.profile else []
+        with redis.Redis.from_url(url) as r:
+            r.config_resetstat()
+        # CPU used per notification, which, unlike rates, a busy shared machine barely moves.
+        watched = {"workers": [p.pid for p in service.worker_procs], "redis": [server.proc.pid],
+                   "web": [p.pid for p in service.web_procs], "sinks": [os.getpid()]}
+        cpu_before = {k: sum(cpu_s(pid) for pid in pids) for k, pids in watched.items()}
         started = time.time()
         posted = await asyncio.gather(*[broker("POST", "/api/packages", package_body(urgency="red", specialisms=[]), expect=201)
                                         for _ in range(packages)])
         ids = [p["id"] for p in posted]
         want = packages * users * 3
         deadline = time.monotonic() + args.timeout
+        last_read = time.monotonic()
         while time.monotonic() < deadline:
-            notes = records(url, ids)
-            done = sum(n.get("status") in ("sent", "delivered", "failed") for n in notes)
-            if len(notes) >= want and done >= want:
-                break
-            await asyncio.sleep(0.5)
+            # The sinks count in this process for free; the records (6,000 hashes) are read
+            # only once the sinks have them all, or every 10 s in case some failed: reading
+            # them twice a second took a real share of the two cores the workers need.
+            received = len(smtp.all()) + len(twilio.all()) + len(push.all())
+            if received >= want or time.monotonic() - last_read > 10:
+                last_read = time.monotonic()
+                notes = records(url, ids)
+                done = sum(n.get("status") in ("sent", "delivered", "failed") for n in notes)
+                if len(notes) >= want and done >= want:
+                    break
+            await asyncio.sleep(0.2)
+        for spy in spies:
+            stop_py_spy(spy)
         await asyncio.sleep(2)  # anything sent twice would arrive now
+        cpu = {k: sum(cpu_s(pid) for pid in pids) - cpu_before[k] for k, pids in watched.items()}
+        with redis.Redis.from_url(url, decode_responses=True) as r:
+            calls = sum(v["calls"] for v in r.info("commandstats").values())
         notes = records(url, ids)
         await broker.aclose()
     finally:
@@ -119,7 +152,9 @@ async def run(args: argparse.Namespace) -> str:
     failed = sum(n.get("status") == "failed" for n in notes)
     print(f"records={len(notes)} sent={len(sent)} failed={failed} emails_received={len(mails)} sms_received={len(texts)} "
           f"push_received={len(pushes)} push_rejected={len(push.rejected)} "
-          f"p50_ms={latencies[len(latencies) // 2] if latencies else float('nan'):.0f}", flush=True)
+          f"p50_ms={latencies[len(latencies) // 2] if latencies else float('nan'):.0f} "
+          f"redis_commands_per_notification={calls / max(1, len(notes)):.1f}", flush=True)
+    print("cpu_ms_per_notification " + " ".join(f"{k}={1000 * v / max(1, len(notes)):.2f}" for k, v in cpu.items()), flush=True)
     return (f"emails_per_s={len(email_ids) / email_span if email_span > 0 else 0:.1f} "
             f"sms_per_s={len(sms_keys) / sms_span if sms_span > 0 else 0:.1f} "
             f"push_per_s={len(push_keys) / push_span if push_span > 0 else 0:.1f} "
@@ -132,6 +167,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="provider users (each gets email + SMS + push per package)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--profile", action="store_true", help="py-spy worker 0 and the sinks while the burst drains")
     print(asyncio.run(run(parser.parse_args())), flush=True)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 PREFIX = "hb:"
 
 # Accounts
@@ -180,6 +182,18 @@ def notify_job_id(notification_id: str) -> str:
 
 def notify_recovery_job_id(notification_id: str, attempts: int) -> str:
     return f"{notification_id}:recover:{attempts}"
+
+
+def notify_batch_job_id(notification_ids: list[str]) -> str:
+    """One job delivering many records of one channel: named by its records, so planning
+    the same events again finds the job already there."""
+    digest = hashlib.sha256("|".join(notification_ids).encode()).hexdigest()
+    return f"ntf_batch_{digest[:24]}"
+
+
+def notify_retry_job_id(notification_id: str, attempt: int) -> str:
+    """A record of a batch that failed for now, retried on its own after its backoff."""
+    return f"{notification_id}:retry:{attempt}"
 
 
 def fallback_job_id(package_id: str, provider_id: str) -> str:

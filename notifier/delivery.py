@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from accounts import AccountStore, PushSubscriptions
+from accounts import AccountStore, PushSubscription, PushSubscriptions, User
 from notifier import rules
 from notifier.errors import PermanentError, TransientError
 from notifier.mail import OutgoingEmail
@@ -129,8 +129,16 @@ class Deliverer:
 
     async def _send(self, note: Notification, *, resend: bool) -> str:
         if note.channel == "push":
-            return await self._push(note)
-        user = await self.accounts.get(note.user_id)
+            sub = await self.subscriptions.get(note.device) if self.subscriptions is not None else None
+            return await self.send_prepared(note, resend=resend, user=None, sub=sub)
+        return await self.send_prepared(note, resend=resend, user=await self.accounts.get(note.user_id), sub=None)
+
+    async def send_prepared(self, note: Notification, *, resend: bool, user: User | None,
+                            sub: PushSubscription | None) -> str:
+        """Send one claimed record, its user (email, SMS) or device (push) already read:
+        a batch reads all of them in one round trip."""
+        if note.channel == "push":
+            return await self._push(note, sub)
         if user is None:
             raise PermanentError("the user no longer exists")
         address = rules.address_for(user.preferences, user.email, note.channel)
@@ -148,10 +156,9 @@ class Deliverer:
         content = self.renderer.email(note.event, note.context)
         return await self.email.send(self.mail_from, OutgoingEmail(note.id, address, content))
 
-    async def _push(self, note: Notification) -> str:
+    async def _push(self, note: Notification, sub: PushSubscription | None) -> str:
         if self.push is None or self.subscriptions is None:
             raise PermanentError("push is not configured in this process")
-        sub = await self.subscriptions.get(note.device)
         if sub is None or sub.user_id != note.user_id:
             raise PermanentError("the device's push subscription was removed")
         payload = self.renderer.push(note.event, note.context, note.id)

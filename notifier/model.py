@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 CHANNELS = ("email", "sms", "push")
@@ -53,16 +53,18 @@ class Notification:
         return f"{self.channel}:{self.device}" if self.device else self.channel
 
     def to_hash(self) -> dict[str, str]:
+        # Field by field rather than dataclasses.asdict, whose deep copy of the context was a
+        # visible share of planning a burst.
         out: dict[str, str] = {}
-        for name, value in asdict(self).items():
+        for name in _NAMES:
+            value = getattr(self, name)
             out[name] = json.dumps(value, separators=(",", ":")) if name == "context" else str(value)
         return out
 
     @classmethod
     def from_hash(cls, raw: dict[str, str]) -> Notification:
-        kinds = {f.name: f.type for f in fields(cls)}
         values: dict[str, Any] = {}
-        for name, kind in kinds.items():
+        for name, kind in _KINDS.items():
             if name not in raw:
                 continue
             text = raw[name]
@@ -83,3 +85,7 @@ class Notification:
             "provider_message_id": self.provider_message_id or None, "created_at": self.created_at,
             "updated_at": self.updated_at, "error": self.error or None,
         }
+
+
+_KINDS = {f.name: f.type for f in fields(Notification)}
+_NAMES = tuple(_KINDS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
@@ -51,6 +51,43 @@ redis.call('HSET', KEYS[1], 'status', 'sending', 'lease_until', tostring(lease),
 return {'claimed', tostring(n)}
 """
 
+# Many claims in one call (a batch job): the claim above for each record, and for each one
+# claimed its finish-by moved past the lease (what defer_finish_by does for one record).
+# KEYS: the records' hashes, then NOTIFY_PENDING. ARGV: now, lease_s, iso now, finish_by,
+# then (id, token) per record. -> flat {outcome, detail} per record, in order.
+_CLAIM_MANY = """
+local now = tonumber(ARGV[1])
+local lease = now + tonumber(ARGV[2])
+local pending = KEYS[#KEYS]
+local out = {}
+for i = 1, #KEYS - 1 do
+  local key = KEYS[i]
+  local id, token = ARGV[3 + 2 * i], ARGV[4 + 2 * i]
+  local s = redis.call('HGET', key, 'status')
+  local outcome, detail = 'missing', ''
+  if not s then
+    outcome = 'missing'
+  elseif s == 'sent' or s == 'delivered' or s == 'failed' then
+    outcome, detail = 'done', s
+  elseif s == 'sending' and tonumber(redis.call('HGET', key, 'lease_until') or '0') > now then
+    outcome, detail = 'busy', redis.call('HGET', key, 'lease_until')
+  else
+    -- queued, or sending with a dead holder (counted as an attempt, as in the single claim)
+    outcome = (s == 'sending') and 'stale' or 'claimed'
+    detail = tostring(redis.call('HINCRBY', key, 'attempts', 1))
+    redis.call('HSET', key, 'status', 'sending', 'lease_until', tostring(lease), 'lease_token', token, 'updated_at', ARGV[3])
+    redis.call('ZADD', pending, 'XX', ARGV[4], id)
+  end
+  out[#out + 1] = outcome
+  out[#out + 1] = detail
+end
+return out
+"""
+MANY_TRIES = 4  # a batch's finish retried this often when a receipt races it, then one by one
+
+# (current record) -> (fields to write, event to log) or None to leave it
+Change = Callable[[Notification], "tuple[dict[str, str], Event | None] | None"]
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -65,6 +102,7 @@ class Outbox:
         self.events = events
         self._create = redis.register_script(_CREATE)
         self._claim = redis.register_script(_CLAIM)
+        self._claim_many = redis.register_script(_CLAIM_MANY)
 
     async def create(self, note: Notification, finish_by: float) -> bool:
         """Write the record unless (user, package, event, channel) already has one."""
@@ -75,6 +113,49 @@ class Outbox:
             args=[note.id, keys.NOTIFICATION_TTL_S, json.dumps(flat), time.time(), finish_by],
         )
         return bool(created)
+
+    async def create_many(self, notes: list[tuple[Notification, float]]) -> list[bool]:
+        """create() for many (note, finish_by) pairs in one round trip; each stays atomic."""
+        if not notes:
+            return []
+        now = time.time()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for note, finish_by in notes:
+                flat = [part for pair in note.to_hash().items() for part in pair]
+                await self._create(
+                    keys=[keys.notification_claim(note.user_id, note.package_id, note.key_event or note.event, note.channel_key),
+                          keys.notification(note.id), keys.package_notifications(note.package_id), keys.NOTIFY_PENDING],
+                    args=[note.id, keys.NOTIFICATION_TTL_S, json.dumps(flat), now, finish_by], client=pipe,
+                )
+            return [bool(created) for created in await pipe.execute()]
+
+    async def get_many(self, notification_ids: list[str]) -> dict[str, Notification]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for notification_id in notification_ids:
+                pipe.hgetall(keys.notification(notification_id))
+            raws = await pipe.execute()
+        return {i: Notification.from_hash(raw) for i, raw in zip(notification_ids, raws, strict=True) if raw}
+
+    async def claim_many(self, tokens: dict[str, str], lease_s: float, finish_by: float) -> dict[str, Claim]:
+        """claim() and defer_finish_by() for many records (id -> lease token) in one atomic call."""
+        if not tokens:
+            return {}
+        ids = list(tokens)
+        now = time.time()
+        flat = await self._claim_many(
+            keys=[*(keys.notification(i) for i in ids), keys.NOTIFY_PENDING],
+            args=[now, lease_s, iso(now), finish_by, *(part for i in ids for part in (i, tokens[i]))],
+        )
+        out: dict[str, Claim] = {}
+        for n, notification_id in enumerate(ids):
+            outcome, detail = flat[2 * n], flat[2 * n + 1]
+            if outcome in ("claimed", "stale"):
+                out[notification_id] = Claim(outcome, attempts=int(detail or 0))
+            elif outcome == "busy":
+                out[notification_id] = Claim(outcome, busy_until=float(detail))
+            else:
+                out[notification_id] = Claim(outcome)
+        return out
 
     async def get(self, notification_id: str) -> Notification | None:
         raw = await self.redis.hgetall(keys.notification(notification_id))
@@ -92,27 +173,63 @@ class Outbox:
 
     async def finish(self, note: Notification, token: str, status: str, *, message_id: str = "", error: str = "") -> bool:
         """Record the result of the attempt holding `token`; False if the lease was lost."""
-        def change(current: Notification) -> tuple[dict[str, str], Event | None] | None:
-            if current.lease_token != token:
-                return None
-            fields = {"provider_message_id": message_id or current.provider_message_id, "error": error,
-                      "lease_until": "0", "finished_at": repr(time.time())}
-            if current.status != SENDING:
-                # A delivery receipt overtook our own record of the send: keep its status.
-                return fields, None
-            fields["status"] = status
-            return fields, _event(current, status, error)
-
-        return await self._update(note.id, change, done=status in (SENT, FAILED))
+        return await self._update(note.id, _finishing(token, status, message_id, error), done=status in (SENT, FAILED))
 
     async def requeue(self, note: Notification, token: str, error: str) -> bool:
         """Give the lease back after a failed attempt, for a retry later."""
-        def change(current: Notification) -> tuple[dict[str, str], Event | None] | None:
-            if current.lease_token != token or current.status != SENDING:
-                return None
-            return {"status": "queued", "error": error, "lease_until": "0"}, None
+        return await self._update(note.id, _requeueing(token, error), done=False)
 
-        return await self._update(note.id, change, done=False)
+    async def settle_many(self, results: list[tuple[str, str, str, str, str]]) -> dict[str, bool]:
+        """finish() or requeue() for many records in one transaction: (id, token, status,
+        message id, error) each, status "queued" meaning give the lease back for a retry."""
+        changes = {notification_id: (_requeueing(token, error), False) if status == "queued" else
+                   (_finishing(token, status, message_id, error), status in (SENT, FAILED))
+                   for notification_id, token, status, message_id, error in results}
+        return await self._update_many(changes)
+
+    async def _update_many(self, changes: dict[str, tuple[Change, bool]]) -> dict[str, bool]:
+        """_update() for many records with one WATCH, one read and one MULTI/EXEC. The read goes
+        over another connection after the WATCH is in place: any write to a record after the
+        WATCH, read or not, still makes the EXEC fail, and then the whole batch is tried again."""
+        ids = list(changes)
+        done = dict.fromkeys(ids, False)
+        if not ids:
+            return done
+        record_keys = [keys.notification(i) for i in ids]
+        for _ in range(MANY_TRIES):
+            async with self.redis.pipeline(transaction=True) as pipe:
+                await pipe.watch(*record_keys)
+                async with self.redis.pipeline(transaction=False) as read:
+                    for key in record_keys:
+                        read.hgetall(key)
+                    raws = await read.execute()
+                pipe.multi()
+                applied = []
+                for notification_id, key, raw in zip(ids, record_keys, raws, strict=True):
+                    change, finished = changes[notification_id]
+                    result = change(Notification.from_hash(raw)) if raw else None
+                    if result is None:
+                        continue
+                    fields, event = result
+                    pipe.hset(key, mapping={**fields, "updated_at": iso(time.time())})
+                    if finished:
+                        pipe.zrem(keys.NOTIFY_PENDING, notification_id)
+                    if event is not None:
+                        self.events.queue(pipe, event)
+                    applied.append(notification_id)
+                if not applied:
+                    await pipe.reset()
+                    return done
+                try:
+                    await pipe.execute()
+                except WatchError:
+                    continue
+                done.update(dict.fromkeys(applied, True))
+                return done
+        # Receipts keep racing this batch: settle it one record at a time.
+        for notification_id, (change, finished) in changes.items():
+            done[notification_id] = await self._update(notification_id, change, done=finished)
+        return done
 
     async def receipt(self, notification_id: str, status: str, message_id: str) -> bool:
         """Apply a delivery receipt; statuses only move forward and never leave a terminal one."""
@@ -168,6 +285,30 @@ class Outbox:
             if note is not None:
                 out.append(note)
         return out
+
+
+def _finishing(token: str, status: str, message_id: str, error: str) -> Change:
+    def change(current: Notification) -> tuple[dict[str, str], Event | None] | None:
+        if current.lease_token != token:
+            return None
+        fields = {"provider_message_id": message_id or current.provider_message_id, "error": error,
+                  "lease_until": "0", "finished_at": repr(time.time())}
+        if current.status != SENDING:
+            # A delivery receipt overtook our own record of the send: keep its status.
+            return fields, None
+        fields["status"] = status
+        return fields, _event(current, status, error)
+
+    return change
+
+
+def _requeueing(token: str, error: str) -> Change:
+    def change(current: Notification) -> tuple[dict[str, str], Event | None] | None:
+        if current.lease_token != token or current.status != SENDING:
+            return None
+        return {"status": "queued", "error": error, "lease_until": "0"}, None
+
+    return change
 
 
 def _event(note: Notification, status: str, error: str) -> Event:

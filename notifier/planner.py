@@ -27,13 +27,17 @@ Enqueue = Callable[[str, float], Awaitable[None]]
 ArmFallback = Callable[[str, str], Awaitable[None]]
 # (package id): keeps the package's SMS reply code resolvable (see notifier/replies.py).
 RememberCode = Callable[[str], Awaitable[str]]
+# (notification ids of one channel, all due now): puts one batch delivery job on the queue.
+EnqueueBatch = Callable[[list[str]], Awaitable[None]]
+BATCH_SIZE = 50  # records per batch job (notifier/batch.py): amortises round trips, still spreads over workers
 
 
 class Planner:
     def __init__(self, accounts: AccountStore, packages: PackageStore, outbox: Outbox, enqueue: Enqueue,
                  arm_fallback: ArmFallback, grace_s: float, subscriptions: PushSubscriptions | None = None,
-                 reply_codes: RememberCode | None = None) -> None:
+                 reply_codes: RememberCode | None = None, enqueue_batch: EnqueueBatch | None = None) -> None:
         self.reply_codes = reply_codes
+        self.enqueue_batch = enqueue_batch
         self.accounts = accounts
         self.packages = packages
         self.outbox = outbox
@@ -58,7 +62,7 @@ class Planner:
                     await self.reply_codes(event.package_id)
         # One read of every package the batch names.
         packages = await self.packages.load_many(list(dict.fromkeys(e.package_id or "" for e in wanted)))
-        queued = 0
+        planned: list[Notification] = []
         for event in wanted:
             pid = event.package_id or ""
             package = packages.get(pid)
@@ -68,17 +72,36 @@ class Planner:
             to_providers, to_brokers = rules.told(event.type, event.data)
             if to_brokers:
                 for user in brokers:
-                    for note in plan_for_user(event, package, user, now, devices=devices.get(user.id, []), for_broker=True):
-                        queued += await self.submit(note)
+                    planned.extend(plan_for_user(event, package, user, now, devices=devices.get(user.id, []), for_broker=True))
             if not to_providers:
                 continue
             for provider_id in event.audience:
                 for user in team.get(provider_id, []):
-                    for note in plan_for_user(event, package, user, now, devices=devices.get(user.id, [])):
-                        queued += await self.submit(note)
+                    planned.extend(plan_for_user(event, package, user, now, devices=devices.get(user.id, [])))
                 if event.type == "package.matched" and package.urgency in rules.FALLBACK_URGENCIES:
                     await self.arm_fallback(pid, provider_id)
-        return queued
+        return await self.submit_many(planned)
+
+    async def submit_many(self, notes: list[Notification]) -> int:
+        """submit() for a whole batch of events: the records in one round trip, and the
+        records due now on batch jobs of one channel each (held ones on their own deferred
+        job, as submit() does)."""
+        if self.enqueue_batch is None:
+            return sum([await self.submit(note) for note in notes])
+        notes = list({note.id: note for note in notes}.values())  # one event planned twice in a batch
+        created = await self.outbox.create_many([(n, max(time.time(), n.not_before) + self.grace_s) for n in notes])
+        # Enqueued even when the record already existed, for the reason submit() gives.
+        now = time.time()
+        due: dict[str, list[str]] = {}
+        for note in notes:
+            if note.not_before > now:
+                await self.enqueue(note.id, note.not_before)
+            else:
+                due.setdefault(note.channel, []).append(note.id)
+        for ids in due.values():
+            for start in range(0, len(ids), BATCH_SIZE):
+                await self.enqueue_batch(ids[start:start + BATCH_SIZE])
+        return sum(created)
 
     async def submit(self, note: Notification) -> int:
         created = await self.outbox.create(note, max(time.time(), note.not_before) + self.grace_s)

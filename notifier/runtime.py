@@ -23,6 +23,7 @@ from accounts import AccountStore, PushSubscriptions
 from config import Settings, is_outage, keys, outage
 from core import EventLog, GroupConsumer
 from matcher import PackageStore
+from notifier.batch import BatchDeliverer
 from notifier.delivery import Deliverer, EmailSender, RetryPolicy, SmsSender
 from notifier.devbox import DevEmailSender, DevOutbox, DevSmsSender
 from notifier.fallback import FallbackCheck
@@ -38,6 +39,7 @@ from notifier.vapid import vapid_key
 
 log = logging.getLogger("notifier.runtime")
 DELIVER_JOB = "deliver_notification"
+DELIVER_BATCH_JOB = "deliver_notifications"
 FALLBACK_JOB = "sms_fallback"
 SWEEP_EVERY_S = 5.0
 STATUS_PATH = "/hooks/twilio/status"
@@ -58,6 +60,7 @@ class Notifier:
     arq: ArqRedis
     outbox: Outbox
     deliverer: Deliverer
+    batch: BatchDeliverer
     planner: Planner
     fallback: FallbackCheck
     consumer: GroupConsumer
@@ -81,14 +84,22 @@ class Notifier:
             defer = datetime.fromtimestamp(not_before, timezone.utc) if not_before > time.time() else None
             await arq.enqueue_job(DELIVER_JOB, notification_id, _job_id=keys.notify_job_id(notification_id), _defer_until=defer)
 
+        async def enqueue_batch(notification_ids: list[str]) -> None:
+            await arq.enqueue_job(DELIVER_BATCH_JOB, notification_ids, _job_id=keys.notify_batch_job_id(notification_ids))
+
+        async def retry_later(notification_id: str, attempt: int, delay_s: float) -> None:
+            await arq.enqueue_job(DELIVER_JOB, notification_id, _job_id=keys.notify_retry_job_id(notification_id, attempt),
+                                  _defer_by=delay_s)
+
         async def arm_fallback(package_id: str, provider_id: str) -> None:
             await arq.enqueue_job(FALLBACK_JOB, package_id, provider_id, _job_id=keys.fallback_job_id(package_id, provider_id),
                                   _defer_by=settings.sms_fallback_s)
 
         planner = Planner(accounts, packages, outbox, enqueue, arm_fallback, policy.grace_s, subscriptions,
-                          reply_codes=ReplyCodes(redis).remember)
+                          reply_codes=ReplyCodes(redis).remember, enqueue_batch=enqueue_batch)
         name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
-        return cls(settings=settings, arq=arq, outbox=outbox, deliverer=deliverer, planner=planner,
+        return cls(settings=settings, arq=arq, outbox=outbox, deliverer=deliverer,
+                   batch=BatchDeliverer(deliverer, retry_later, enqueue, enqueue_batch), planner=planner,
                    fallback=FallbackCheck(packages, planner), consumer=GroupConsumer(redis, keys.NOTIFY_GROUP, planner.handle, name),
                    policy=policy)
 

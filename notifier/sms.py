@@ -22,6 +22,10 @@ from config import Twilio
 from notifier.errors import PermanentError, TransientError
 
 log = logging.getLogger("notifier.sms")
+# The library logs every request at INFO, eight lines each (URL with the account, headers):
+# per message that was most of a worker's log and a real share of its time in a burst.
+_http_log = log.getChild("twilio")
+_http_log.setLevel(logging.WARNING)
 TWILIO_API = "https://api.twilio.com"
 TIMEOUT_S = 10.0
 LOOKBACK = 50  # recent messages to one number searched when proving an earlier send
@@ -29,7 +33,7 @@ LOOKBACK = 50  # recent messages to one number searched when proving an earlier 
 
 class RebasedHttpClient(AsyncTwilioHttpClient):
     def __init__(self, api_base: str | None, timeout_s: float = TIMEOUT_S) -> None:
-        super().__init__(pool_connections=False)
+        super().__init__(pool_connections=False, logger=_http_log)
         # One pooled session with a real aiohttp timeout (the library passes a bare float).
         self.session = ClientSession(timeout=ClientTimeout(total=timeout_s))
         self.api_base = api_base.rstrip("/") if api_base else None

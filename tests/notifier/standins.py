@@ -118,6 +118,10 @@ class TwilioStandIn:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as the real service answers: a client's pooled connection is reused
+            # rather than a new connection (and thread here) made for every message.
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, *args: Any) -> None:
                 return None
 
