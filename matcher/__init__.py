@@ -46,7 +46,9 @@ from matcher.purchase_orders import PurchaseOrders, order_csv, order_lines, unsc
 from matcher.questions import Question, Questions
 from matcher.reminders import Reminders
 from matcher.round_map import RoundMap
-from matcher.rounds import RoundBook, RoundIndex
+from matcher.round_atlas import RoundAtlas
+from matcher.round_book import RoundBook
+from matcher.rounds import RoundIndex
 from matcher.search import PackageQuery
 from matcher.reports import Range, Reports, parse_range, to_csv
 from matcher.sight import Sightings
@@ -63,7 +65,7 @@ __all__ = [
     "Area", "AreaStore", "AvailabilityDesk", "AvailabilityStore", "BANDS", "BrokerageError",
     "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "Forbidden", "Invalid",
     "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageQuery", "PackageStore",
-    "Provider", "ProviderStore", "Reader", "Reminders", "Reports", "RoundBook", "RoundIndex", "RoundMap",
+    "Provider", "ProviderStore", "Reader", "Reminders", "Reports", "RoundAtlas", "RoundBook", "RoundIndex", "RoundMap",
     "SERVICE_TYPES", "SPECIALISMS", "Sightings",
     "TooEarly", "URGENCIES", "broker_view", "ordered_matches", "parse_district", "parse_range",
     "bulk", "schedule_window", "to_csv", "views",

@@ -20,7 +20,7 @@ from matcher.areas import AreaStore
 from matcher.errors import NotFound
 from matcher.model import URGENCIES, Match, Package
 from matcher.providers import ProviderStore
-from matcher.rounds import RoundBook
+from matcher.round_book import RoundBook
 from matcher.search import PackageQuery
 from matcher.sight import Sightings
 

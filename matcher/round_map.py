@@ -21,7 +21,7 @@ from core import iso, parse_iso
 from matcher.model import BANDS, Package
 from matcher.packages import PackageStore, Reader
 from matcher.providers import ProviderStore
-from matcher.rounds import RoundBook
+from matcher.round_book import RoundBook
 
 DEMAND_DAYS = 90
 MAX_LISTED = 500

@@ -8,26 +8,21 @@ the provider may not learn the package's postcode before award, so the fit is me
 from the sector, never finer.
 
 `RoundIndex` is built once per provider (stops by band, days as a bit mask), so one fit is
-a few multiplications per stop in the package's bands: a board of 300 packages or a package
-across 2,000 matched providers stays in milliseconds.
+a few multiplications per stop in the package's bands: a board of 300 packages stays in
+milliseconds. Across many providers, `round_atlas.RoundAtlas` stacks their indexes once;
+`round_book.RoundBook` reads and caches them.
 """
 
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
 import numpy as np
 
-from redis.asyncio import Redis
-
 import geo
-from config import keys
-from core import parse_iso
-from matcher.availability import AvailabilityStore, Slot
+from matcher.availability import Slot
 from matcher.model import BANDS, DAYS, Package
 
 DAY_BIT = {day: 1 << n for n, day in enumerate(DAYS)}
@@ -56,10 +51,6 @@ def _days_of(mask: int) -> tuple[str, ...]:
 
 
 SOURCES = ("client", "availability")
-# A cached index is trusted this long even at an unchanged version: a variation may change
-# an awarded client's visits, or a package end, without bumping it.
-CACHE_S = 300.0
-CACHE_MAX = 20_000
 _POP = np.array([bin(i).count("1") for i in range(1 << len(DAYS))], dtype=np.int64)
 
 
@@ -214,155 +205,3 @@ def fit_many(index: RoundIndex, wanted: list[tuple[geo.Place, dict[str, int]]],
         metres = geo.ground_distance_m(centre.easting, centre.northing, float(column[0]), float(column[1]))
         out[r] = _result(metres, band, int(best_shared[r]), int(column[3]), speed_kmh)
     return out
-
-
-def fit_across(indexes: dict[str, RoundIndex], centre: geo.Place, needs: dict[str, int],
-               speed_kmh: float) -> dict[str, dict[str, Any] | None]:
-    """One package against many providers at once: every provider's stops in a band are
-    stacked into one array, and the nearest per provider is taken by sorting."""
-    pids = list(indexes)
-    out: dict[str, dict[str, Any] | None] = dict.fromkeys(pids)
-    x, y = centre.easting, centre.northing
-    best_d2 = np.full(len(pids), np.inf)
-    best = np.zeros((5, len(pids)))  # band rank, shared days, easting, northing, source
-    parts: dict[str, list[np.ndarray]] = {band: [] for band in needs}
-    owners: dict[str, list[int]] = {band: [] for band in needs}
-    for i, pid in enumerate(pids):
-        for band, stops in indexes[pid].bands.items():
-            if band in parts:
-                parts[band].append(stops.data)
-                owners[band].append(i)
-    for band, need in needs.items():
-        if not parts[band]:
-            continue
-        data = np.concatenate(parts[band], axis=1)
-        owner = np.repeat(np.array(owners[band]), [a.shape[1] for a in parts[band]])
-        shared = data[2].astype(np.int64) & need
-        keep = np.flatnonzero(shared)
-        if keep.size == 0:
-            continue
-        data, shared, owner = data[:, keep], shared[keep], owner[keep]
-        d2 = (data[0] - x) ** 2 + (data[1] - y) ** 2
-        # Stops are stacked in provider order, so each provider's are one run: the nearest
-        # per run (then more shared days: a thousandth of a square metre per day decides
-        # ties only) by reduceat, with no sort.
-        key = d2 - _POP[shared] * 1e-3
-        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        lowest = np.minimum.reduceat(key, starts)
-        hits = np.flatnonzero(key == np.repeat(lowest, np.diff(np.r_[starts, key.size])))
-        first = hits[np.r_[True, owner[hits][1:] != owner[hits][:-1]]]
-        better = first[d2[first] < best_d2[owner[first]]]
-        who = owner[better]
-        best_d2[who] = d2[better]
-        best[:, who] = np.vstack([np.full(better.size, BAND_RANK[band]), shared[better], data[0][better], data[1][better], data[3][better]])
-    found = np.flatnonzero(np.isfinite(best_d2))
-    if found.size:
-        metres = geo.ground_distances_m(best[2, found], best[3, found], x, y).tolist()
-        ranks, shared_days, sources = (best[k, found].astype(np.int64).tolist() for k in (0, 1, 4))
-        for i, m, rank, sh, src in zip(found.tolist(), metres, ranks, shared_days, sources, strict=True):
-            out[pids[i]] = _result(m, BANDS[rank], sh, src, speed_kmh)
-    return out
-
-
-class RoundBook:
-    """Reads providers' rounds from their awards and availability, and fits packages to them."""
-
-    def __init__(self, redis: Redis, postcodes: geo.PostcodeIndex, slots: AvailabilityStore, speed_kmh: float) -> None:
-        self.redis = redis
-        self.postcodes = postcodes
-        self.slots = slots
-        self.speed_kmh = speed_kmh
-        self._cache: dict[str, tuple[str | None, float, RoundIndex]] = {}  # version, good until, index
-
-    def centre(self, package: Package) -> geo.Place | None:
-        try:
-            return self.postcodes.sector_centroid(package.sector)
-        except KeyError:
-            return None
-
-    async def indexes(self, provider_ids: list[str]) -> dict[str, RoundIndex]:
-        """Each provider's rounds. One MGET reads every provider's rounds version (bumped on
-        award, hand-back and availability changes); an index built at the same version is
-        reused until a slot in it expires or CACHE_S passes, so only providers whose rounds
-        changed are read and rebuilt."""
-        if not provider_ids:
-            return {}
-        now = time.time()
-        versions = await self.redis.mget([keys.provider_rounds_version(pid) for pid in provider_ids])
-        out: dict[str, RoundIndex] = {}
-        stale: dict[str, str | None] = {}
-        for pid, version in zip(provider_ids, versions, strict=True):
-            cached = self._cache.get(pid)
-            if cached is not None and cached[0] == version and now < cached[1]:
-                out[pid] = cached[2]
-            else:
-                stale[pid] = version
-        if stale:
-            pids = list(stale)
-            clients = await self.current_clients(pids)
-            slots = await self.slots.current_of(pids)
-            if len(self._cache) + len(pids) > CACHE_MAX:
-                self._cache.clear()  # bounded: a cold start rebuilds what it needs
-            for pid in pids:
-                mine = slots.get(pid, [])
-                index = RoundIndex.build([*client_stops(clients[pid]), *slot_stops(mine, self.postcodes)])
-                until = min([now + CACHE_S, *(parse_iso(s.valid_until) for s in mine)])
-                self._cache[pid] = (stale[pid], until, index)
-                out[pid] = index
-        return out
-
-    async def current_clients(self, provider_ids: list[str]) -> dict[str, list[Package]]:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for pid in provider_ids:
-                pipe.zrange(keys.provider_awards(pid), 0, -1)
-            awards = await pipe.execute()
-        return await self._clients({pid: tuple(ids) for pid, ids in zip(provider_ids, awards, strict=True)})
-
-    async def _clients(self, awards: dict[str, tuple[str, ...]]) -> dict[str, list[Package]]:
-        """Each provider's current clients: awarded to it and still running."""
-        wanted = sorted({i for ids in awards.values() for i in ids})
-        packages: dict[str, Package] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            for raw in await self.redis.mget([keys.package(i) for i in chunk]):
-                if raw is not None:
-                    package = Package.from_dict(json.loads(raw))
-                    packages[package.id] = package
-        return {pid: [packages[i] for i in ids if i in packages and _current(packages[i], pid)] for pid, ids in awards.items()}
-
-    def fit(self, index: RoundIndex | None, package: Package) -> dict[str, Any] | None:
-        if index is None or package.status not in ("live", "awaiting_award"):
-            return None
-        centre = self.centre(package)
-        if centre is None:
-            return None
-        return fit(index, centre, needs_of(package), self.speed_kmh)
-
-    async def fits(self, package: Package, provider_ids: list[str]) -> dict[str, dict[str, Any] | None]:
-        """One package against each provider's rounds (posting, a wave, a provider's view)."""
-        centre = self.centre(package)
-        if centre is None or package.status not in ("live", "awaiting_award"):
-            return dict.fromkeys(provider_ids)
-        return fit_across(await self.indexes(provider_ids), centre, needs_of(package), self.speed_kmh)
-
-    async def board(self, provider_id: str, packages: list[Package]) -> dict[str, dict[str, Any] | None]:
-        """Many packages against one provider's rounds (its board)."""
-        index = (await self.indexes([provider_id]))[provider_id]
-        return self.fit_board(index, packages)
-
-    def fit_board(self, index: RoundIndex, packages: list[Package]) -> dict[str, dict[str, Any] | None]:
-        out: dict[str, dict[str, Any] | None] = dict.fromkeys(p.id for p in packages)
-        wanted, ids = [], []
-        for package in packages:
-            centre = self.centre(package) if package.status in ("live", "awaiting_award") else None
-            if centre is not None:
-                wanted.append((centre, needs_of(package)))
-                ids.append(package.id)
-        for package_id, found in zip(ids, fit_many(index, wanted, self.speed_kmh), strict=True):
-            out[package_id] = found
-        return out
-
-
-def _current(package: Package, provider_id: str) -> bool:
-    """Awarded to this provider and neither handed back nor ended."""
-    return package.status == "awarded" and package.awarded_provider_id == provider_id

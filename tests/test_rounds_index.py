@@ -7,7 +7,8 @@ import random
 
 import geo
 from matcher.model import BANDS, DAYS
-from matcher.rounds import RoundIndex, day_mask, fit, fit_across, fit_many
+from matcher.round_atlas import fit_across
+from matcher.rounds import RoundIndex, day_mask, fit, fit_many
 from tests.support import GEO_CACHE
 
 INDEX = geo.PostcodeIndex.load(GEO_CACHE)
