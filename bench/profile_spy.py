@@ -40,7 +40,7 @@ def stop_py_spy(spy: tuple[str, subprocess.Popen, pathlib.Path]) -> None:
     shutil.rmtree(out.parent, ignore_errors=True)
 
 
-def summarise_stacks(label: str, path: pathlib.Path, top: int = 18) -> None:
+def summarise_stacks(label: str, path: pathlib.Path, top: int = 30) -> None:
     """Collapsed stacks ("a;b;c count") -> self and inclusive share of the busy samples."""
     own: collections.Counter[str] = collections.Counter()
     incl: collections.Counter[str] = collections.Counter()

@@ -34,8 +34,8 @@ from notifier.errors import PermanentError, TransientError
 from notifier.model import FAILED, SENT, Notification
 
 log = logging.getLogger("notifier.batch")
-SLICE = 10  # records claimed together, just before they are sent
-SLICES_AT_ONCE = 8  # per worker: at most 80 records claimed and not yet sent
+SLICE = 25  # records claimed together, just before they are sent
+SLICES_AT_ONCE = 4  # per worker: at most 100 records claimed and not yet sent
 # (notification id, attempt, delay s): puts one record's retry on the queue.
 RetryLater = Callable[[str, int, float], Awaitable[None]]
 # (notification id, not before epoch): a record still in its quiet hours goes back on its own job.
@@ -79,6 +79,9 @@ class BatchDeliverer:
         subs = (await d.subscriptions.get_many([n.device for n in due if n.channel == "push"])
                 if d.subscriptions is not None else {})
         hand_on_at = time.monotonic() + HAND_ON_AFTER_S
+        # This job answers for them until it hands them on: the sweeper, which recovers
+        # records whose job died, leaves them alone till then (a backlog is not a crash).
+        await d.outbox.defer_many_finish_by([n.id for n in due], time.time() + HAND_ON_AFTER_S + d.policy.grace_s)
         for start in range(0, len(due), SLICE):
             # Claimed only when a slot is free, so a lease never runs out while its record
             # waits for a connection: what a worker holds claimed and unsent stays bounded.

@@ -274,6 +274,10 @@ class Outbox:
     async def defer_finish_by(self, notification_id: str, finish_by: float) -> None:
         await self.redis.zadd(keys.NOTIFY_PENDING, {notification_id: finish_by}, xx=True)
 
+    async def defer_many_finish_by(self, notification_ids: list[str], finish_by: float) -> None:
+        if notification_ids:
+            await self.redis.zadd(keys.NOTIFY_PENDING, dict.fromkeys(notification_ids, finish_by), xx=True)
+
     async def overdue(self, now: float, limit: int = 200) -> list[str]:
         return await self.redis.zrangebyscore(keys.NOTIFY_PENDING, 0, now, start=0, num=limit)
 

@@ -29,7 +29,7 @@ ArmFallback = Callable[[str, str], Awaitable[None]]
 RememberCode = Callable[[str], Awaitable[str]]
 # (notification ids of one channel, all due now): puts one batch delivery job on the queue.
 EnqueueBatch = Callable[[list[str]], Awaitable[None]]
-BATCH_SIZE = 50  # records per batch job (notifier/batch.py): amortises round trips, still spreads over workers
+BATCH_SIZE = 100  # records per batch job (notifier/batch.py): amortises round trips, still spreads over workers
 
 
 class Planner:
