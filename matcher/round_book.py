@@ -82,12 +82,19 @@ class RoundBook:
         """Each provider's current clients: awarded to it and still running."""
         wanted = sorted({i for ids in awards.values() for i in ids})
         packages: dict[str, Package] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            for raw in await self.redis.mget([keys.package(i) for i in chunk]):
+        # Every chunk in one round trip (a cold start reads tens of thousands), and only
+        # awarded ones made into Packages: the rest can be no one's current client.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for start in range(0, len(wanted), 500):
+                pipe.mget([keys.package(i) for i in wanted[start:start + 500]])
+            chunks = await pipe.execute()
+        for chunk in chunks:
+            for raw in chunk:
                 if raw is not None:
-                    package = Package.from_dict(json.loads(raw))
-                    packages[package.id] = package
+                    data = json.loads(raw)
+                    if data.get("status") == "awarded":
+                        package = Package.from_dict(data)
+                        packages[package.id] = package
         return {pid: [packages[i] for i in ids if i in packages and _current(packages[i], pid)] for pid, ids in awards.items()}
 
     def fit(self, index: RoundIndex | None, package: Package) -> dict[str, Any] | None:
