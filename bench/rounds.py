@@ -158,7 +158,9 @@ def main() -> None:
         fit_across(indexes, centre(new), needs_of(new), SPEED)
 
     def atlas_build() -> None:
-        RoundAtlas(indexes)
+        stacked = RoundAtlas(indexes)
+        for band in BANDS:
+            stacked.band(band)
 
     def package_build() -> None:
         for cs in clients.values():
