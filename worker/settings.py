@@ -89,7 +89,9 @@ class WorkerSettings:
     # Names match matcher.deadlines.JOB_NAME and matcher.reminders.JOB_NAME, which enqueue them.
     functions = [package_deadline, deadline_reminder, *notify_jobs.FUNCTIONS, *webhook_jobs.FUNCTIONS]
     cron_jobs = [cron(sweep_deadlines, second=30, unique=True, run_at_startup=False),
-                 cron(resume_imports, second=45, unique=True, run_at_startup=False, timeout=600)]
+                 # arq locks a killed worker's jobs for the longest timeout + 10 s: none may pass 60 s.
+                 # An import not finished within it carries on at the next minute's sweep.
+                 cron(resume_imports, second=45, unique=True, run_at_startup=False, timeout=55)]
     on_startup = startup
     on_shutdown = shutdown
     job_timeout = 60
