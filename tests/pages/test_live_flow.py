@@ -21,6 +21,8 @@ async def test_package_appears_live_offer_award(world: World, browsing: Browsing
     broker = await browsing.signed_in("broker@council.test", PASSWORD)
     assert broker.url.endswith("/broker")
     await broker.get_by_text("Live: updates appear as they happen.").wait_for()
+    # Resuming from the recent events on first load is not coming back from an outage.
+    assert "Back online" not in await broker.locator("body").inner_text()
 
     posted = await world.post(urgency="amber", specialisms=["dementia"], shareable_summary="Needs help with meals")
     card = board.locator(f'#board > li[data-package-id="{posted["id"]}"]')
