@@ -222,7 +222,7 @@ async def test_reports_range_by_three_field_dates_and_unmet_need_on_the_map(worl
     await page.wait_for_url("**/broker/reports?from-day=1*")
     rows = page.locator("#table-within-deadline tbody tr")
     assert [" ".join(t.split()) for t in await rows.all_inner_texts()] == ["Packages posted 5", "Placed 3", "Unplaced 2", "Placed within the deadline 66.7%"]
-    assert "From 2025-03-01 to 2025-03-31" in await page.locator("#report-range").inner_text()
+    assert "From 1 March 2025 to 31 March 2025" in await page.locator("#report-range").inner_text()
     # The CSV downloads keep the range.
     href = await page.locator("a[href^='/broker/reports/response-rate.csv']").get_attribute("href")
     assert href == "/broker/reports/response-rate.csv?from=2025-03-01&to=2025-03-31"
