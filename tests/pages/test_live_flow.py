@@ -21,6 +21,8 @@ async def test_package_appears_live_offer_award(world: World, browsing: Browsing
     broker = await browsing.signed_in("broker@council.test", PASSWORD)
     assert broker.url.endswith("/broker")
     await broker.get_by_text("Live: updates appear as they happen.").wait_for()
+    # Resuming from the recent events on first load is not coming back from an outage.
+    assert "Back online" not in await broker.locator("body").inner_text()
 
     posted = await world.post(urgency="amber", specialisms=["dementia"], shareable_summary="Needs help with meals")
     card = board.locator(f'#board > li[data-package-id="{posted["id"]}"]')
@@ -48,6 +50,8 @@ async def test_package_appears_live_offer_award(world: World, browsing: Browsing
 
     offer_line = broker.get_by_text(re.compile(r"Offer from Alpha Care .*£21\.50"))
     await offer_line.wait_for(timeout=10_000)
+    # The start date in words, as on the package page, not the API's ISO date.
+    assert re.search(r"an hour, from \w{3}, \d{1,2} \w{3,4} \d{4}\.", await offer_line.inner_text())
     await offer_line.click()
     await broker.wait_for_url(f"**/broker/packages/{posted['id']}")
     await broker.locator("#offers > li").first.wait_for()

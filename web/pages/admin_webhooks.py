@@ -30,8 +30,47 @@ STATUS_WORDS = {"pending": ("Waiting", "govuk-tag--yellow"), "delivered": ("Deli
                 "failed": ("Gave up", "govuk-tag--red")}
 
 
+# Each event type in words an admin reads at a glance; the type's name, which the people
+# building the receiver need, is shown beside it as a hint.
+WORDS = {
+    "package.posted": "A package is posted",
+    "package.matched": "A provider is matched to a package",
+    "package.wave_released": "A package is sent to the next tier of providers",
+    "package.declined": "A provider declines a package",
+    "package.awaiting_award": "A package's deadline passes with offers to choose from",
+    "package.awarded": "A package is awarded",
+    "package.unplaced": "A package gets no offers after the last tier",
+    "package.withdrawn": "A package is withdrawn",
+    "package.closed": "A package closes for a provider (awarded to another, withdrawn or past its deadline)",
+    "package.handed_back": "The awarded provider hands a package back",
+    "offer.submitted": "A provider makes an offer",
+    "offer.withdrawn": "A provider withdraws its offer",
+    "offer.accepted": "An offer is accepted",
+    "offer.declined": "An offer is declined",
+    "deadline.reminder": "A provider that has not answered is reminded of the deadline",
+    "deadline.extension_requested": "A provider asks for more time",
+    "deadline.extension_refused": "A broker refuses more time",
+    "deadline.extended": "A broker extends a package's deadline",
+    "question.asked": "A provider asks a question about a package",
+    "question.answered": "A broker answers a question",
+    "purchase_order.issued": "A purchase order is issued (on award or an accepted change)",
+    "variation.proposed": "A change to the care (variation) is proposed",
+    "variation.accepted": "A change to the care is accepted",
+    "variation.declined": "A change to the care is declined",
+    "availability.posted": "A provider says when it has carers available",
+    "availability.deleted": "A provider removes its availability",
+    "notification.sent": "An email, text message or push message is sent",
+    "notification.delivered": "A text message is reported delivered",
+    "notification.failed": "An email, text or push message could not be sent after every retry",
+}
+
+
+def event_words(name: str) -> str:
+    return WORDS.get(name) or EVENTS.get(name, name).split(" (")[0].rstrip(".")
+
+
 def event_groups() -> list[tuple[str, list[tuple[str, str]]]]:
-    return [(title, [(name, f"{name}: {summary}") for name, summary in EVENTS.items() if name.startswith(prefix)])
+    return [(title, [(name, event_words(name)) for name in EVENTS if name.startswith(prefix)])
             for title, prefix in GROUPS]
 
 
@@ -39,7 +78,7 @@ async def receivers(request: Request) -> Response:
     user = await page_user(request, "admin")
     endpoints = await request.state.brokerage.webhook_endpoints.all()
     return page(request, "admin_webhooks.html", user, endpoints=endpoints, groups=event_groups(), v={"events": SUGGESTED},
-                errors={}, when=when, done=DONE.get(request.query_params.get("done") or "", ""))
+                errors={}, when=when, done=DONE.get(request.query_params.get("done") or "", ""), event_words=event_words)
 
 
 async def register(request: Request) -> Response:
@@ -52,7 +91,7 @@ async def register(request: Request) -> Response:
     except Invalid as exc:
         errors = words_for(exc.fields or {}, PLAIN)
         return page(request, "admin_webhooks.html", admin, status=422, endpoints=await service.webhook_endpoints.all(),
-                    groups=event_groups(), v=values, errors=errors, when=when, done="")
+                    groups=event_groups(), v=values, errors=errors, when=when, done="", event_words=event_words)
     endpoint = await service.webhook_endpoints.register(given.url, list(given.events), admin.id)
     await service.audit.record(AuditEntry(action="webhook.registered", actor_id=admin.id, actor_email=admin.email,
                                           target_type="webhook", target_id=endpoint.id, target_name=endpoint.url,
@@ -69,8 +108,11 @@ async def receiver(request: Request) -> Response:
     if endpoint is None:
         return page(request, "not_found.html", user, status=404)
     deliveries = await service.webhook_deliveries.for_endpoint(endpoint.id, limit=100)
-    return page(request, "admin_webhook.html", user, endpoint=endpoint, deliveries=deliveries, words=STATUS_WORDS,
-                when=when, done=DONE.get(request.query_params.get("done") or "", ""))
+    # Each delivery's package by the council's reference, which is what an admin knows it by.
+    packages = await service.packages.load_many(sorted({d.lane for d in deliveries if is_id(d.lane, "pkg")}))
+    references = {pid: p.reference for pid, p in packages.items() if p.reference}
+    return page(request, "admin_webhook.html", user, endpoint=endpoint, deliveries=deliveries, words=STATUS_WORDS, references=references,
+                when=when, done=DONE.get(request.query_params.get("done") or "", ""), event_words=event_words)
 
 
 async def delete(request: Request) -> Response:

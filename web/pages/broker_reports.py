@@ -105,7 +105,12 @@ async def reports_page(request: Request) -> Response:
     district = district if district in unmet else None
     links = {"unmet-need": {d: "/broker/reports?" + urlencode({**params, "district": d}) + "#unmet-map" for d in unmet}}
     return page(request, "broker_reports.html", user, report=report, tables=tables, svg=svg, params=params, query=query, errors={},
-                dates=_shown(dates, report), links=links, district=district, unmet_json=json.dumps(unmet))
+                dates=_shown(dates, report), links=links, district=district, unmet_json=json.dumps(unmet), long_date=_long_date)
+
+
+def _long_date(iso: str) -> str:
+    """'2026-03-01…' as a person writes it: '1 March 2026' (GOV.UK style)."""
+    return date.fromisoformat(iso[:10]).strftime("%-d %B %Y")
 
 
 def _shown(dates: DateRange, report: dict[str, Any]) -> DateRange:

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 WIDTH = 400
 BAR_H = 34
 GAP = 10
-LABEL_W = 120
+LABEL_W = 132
 FONT = 19
 INK, MID, BAR, TARGET = "#0b0c0c", "#505a5f", "#1d70b8", "#d4351c"
 
@@ -102,7 +102,8 @@ def lorenz(values: list[float]) -> tuple[list[tuple[float, float]], float | None
     return points, round(gini, 4)
 
 
-def _short(label: str, limit: int = 11) -> str:
+def _short(label: str, limit: int = 10) -> str:
+    # 10 characters of 19 px text, wide letters included ("Abbey Hom…"), fit the label column.
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 

@@ -31,12 +31,17 @@ async def purchase_order(request: Request) -> Response:
     provider = await service.providers.snapshot()
     named = provider.providers.get(order["provider_id"])
     return page(request, "purchase_order.html", user, order=order, package=package, versions=versions, back=back,
-                package_id=package_id, day_names=DAY_NAMES, uk_time=uk_time, provider_name=named.name if named else order["provider_id"])
+                package_id=package_id, day_names=DAY_NAMES, uk_time=uk_time, long_date=long_date, provider_name=named.name if named else order["provider_id"])
 
 
 def uk_time(text: str) -> str:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UK)
     return moment.strftime("%-d %b %Y, %H:%M (UK time)")
+
+
+def long_date(text: str | None) -> str:
+    """'2026-11-25' as a person writes it on an order: '25 November 2026'."""
+    return datetime.strptime(text[:10], "%Y-%m-%d").strftime("%-d %B %Y") if text else ""
 
 
 routes = [Route("/purchase-orders/{package_id}", guarded(purchase_order), methods=["GET"])]

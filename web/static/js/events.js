@@ -1,5 +1,5 @@
 // One sentence per broker event, and how loud it should be.
-import { URGENCY, money, words } from "./format.js";
+import { URGENCY, day, money, words } from "./format.js";
 import { userName } from "./people.js";
 import { nameOf } from "./providers.js";
 
@@ -32,7 +32,7 @@ function sentence(msg, packages) {
     case "package.posted":
       return { pid, text: `Posted: ${label}, ${p.hours_per_week} hours a week. Matched ${d.matched} provider${d.matched === 1 ? "" : "s"}.`, tone: d.matched ? "" : "alert" };
     case "offer.submitted":
-      return { pid, text: `Offer from ${nameOf(d.offer.provider_id)} for ${label}: ${money(d.offer.hourly_rate)} an hour, from ${d.offer.start_date}.`, tone: "" };
+      return { pid, text: `Offer from ${nameOf(d.offer.provider_id)} for ${label}: ${money(d.offer.hourly_rate)} an hour, from ${day(d.offer.start_date)}.`, tone: "" };
     case "offer.withdrawn":
       return { pid, text: `${nameOf(d.provider_id)} withdrew its offer for ${label}.`, tone: "" };
     case "package.declined":

@@ -15,6 +15,7 @@ export class LiveFeed {
     this.pending = [];
     this.lastHeard = Date.now();
     this.missed = 0;
+    this.wasLost = false;  // a page that resumes from its first load was never offline
   }
 
   start() {
@@ -39,6 +40,7 @@ export class LiveFeed {
     if (this.leaving) return;
     this.socket = null;  // its close event, whenever the browser gets round to it, is stale
     if (socket) { try { socket.close(); } catch (err) { /* already closing */ } }
+    this.wasLost = true;
     this.status("offline", "Connection lost – reconnecting… Anything that arrives meanwhile will appear when it is back.");
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.connect(), this.delay);
@@ -99,7 +101,8 @@ export class LiveFeed {
   caughtUp() {
     const wasCatchingUp = this.catchingUp;
     this.catchingUp = false;
-    if (!wasCatchingUp) { this.status("live", "Live: updates appear as they happen."); return; }
+    if (!wasCatchingUp || !this.wasLost) { this.status("live", "Live: updates appear as they happen."); return; }
+    this.wasLost = false;
     const n = this.missed;
     const what = n === 0 ? "No new packages arrived" : `${n} new package${n === 1 ? "" : "s"} arrived`;
     this.status("live", `Back online. ${what} while the connection was lost. Live: updates appear as they happen.`);
