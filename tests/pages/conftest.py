@@ -115,3 +115,10 @@ async def shoot(page: Any, name: str) -> None:
     if SHOTS is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+async def fill_date(page: Any, name: str, iso_day: str) -> None:
+    """Type an ISO day into a GOV.UK date input's three fields, as a person would."""
+    year, month, day = iso_day.split("-")
+    for part, value in (("day", str(int(day))), ("month", str(int(month))), ("year", year)):
+        await page.locator(f"[name='{name}-{part}']").fill(value)

@@ -11,7 +11,7 @@ from playwright.async_api import expect
 
 from core import iso, parse_iso
 from tests.conftest import World
-from tests.pages.conftest import Browsing, axe_violations, no_horizontal_scroll, shoot
+from tests.pages.conftest import Browsing, axe_violations, fill_date, no_horizontal_scroll, shoot
 from tests.support import PASSWORD
 
 ALPHA = "staff.2@alpha-care.test"
@@ -220,5 +220,12 @@ async def test_placement_pages(world: World, browsing: Browsing, width: int) -> 
     await broker.goto(f"/broker/packages/{pid}")
     await broker.get_by_role("button", name="Propose change").wait_for()
     await broker.get_by_role("button", name="Propose change").click()
-    await broker.locator(".govuk-error-summary").wait_for()
+    await broker.locator(".govuk-error-summary").get_by_text("Enter the date the change takes effect").wait_for()
     await check(broker, "broker-package-awarded-errors", width)
+    # The GOV.UK date input carries the day to the API.
+    form = broker.locator("#variation-form")
+    await form.get_by_label("New hours per week").fill("18")
+    await fill_date(form, "effective_from", "2030-02-03")
+    await form.get_by_label("Reason").fill("Review: more time at lunch")
+    await form.get_by_role("button", name="Propose change").click()
+    await broker.get_by_text("From Sun, 3 Feb 2030").wait_for()

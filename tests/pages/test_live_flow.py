@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import SERVICE_ENV, World
-from tests.pages.conftest import Browsing, no_horizontal_scroll, shoot
+from tests.pages.conftest import Browsing, fill_date, no_horizontal_scroll, shoot
 from tests.support import PASSWORD, RedisServer, Service
 
 ALPHA = "staff.2@alpha-care.test"
@@ -38,7 +38,7 @@ async def test_package_appears_live_offer_award(world: World, browsing: Browsing
     await card.get_by_role("link").click()
     await board.wait_for_url(f"**/provider/packages/{posted['id']}")
     await board.get_by_label("Hourly rate").fill("99")
-    await board.get_by_label("Start date").fill(posted["start_date"])
+    await fill_date(board, "start_date", posted["start_date"])
     await board.get_by_label("I can meet these needs").check()
     await board.get_by_role("button", name="Make offer").click()
     field_error = board.locator('[data-field="hourly_rate"] .govuk-error-message')

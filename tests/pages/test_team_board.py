@@ -11,7 +11,7 @@ from typing import Any
 from playwright.async_api import expect
 
 from tests.conftest import World, login
-from tests.pages.conftest import Browsing, shoot
+from tests.pages.conftest import Browsing, fill_date, shoot
 from tests.support import PASSWORD
 
 TITLE = "Packages for you – Home care brokerage"
@@ -53,7 +53,7 @@ async def test_card_states_after_an_offer_by_one_teammate_and_a_decline_by_anoth
     # Sam offers on the first package from its page; Priya's board says Sam did, live.
     await card(sam, first["id"]).get_by_role("link").click()
     await sam.get_by_label("Hourly rate").fill("22")
-    await sam.get_by_label("Start date").fill(first["start_date"])
+    await fill_date(sam, "start_date", first["start_date"])
     await sam.get_by_label("I can meet these needs").check()
     await sam.get_by_role("button", name="Make offer").click()
     await sam.get_by_text("Waiting for the council's decision").wait_for()

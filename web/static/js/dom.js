@@ -52,7 +52,7 @@ export function showErrors(form, error) {
       group.classList.add("govuk-form-group--error");
       const id = (group.querySelector("input, textarea, select")?.id || field.replace(/\W/g, "-")) + "-error";
       const msg = el("p", { class: "govuk-error-message", id }, el("span", { class: "govuk-visually-hidden", text: "Error:" }), " " + text);
-      const anchor = group.querySelector(".govuk-input__wrapper, .govuk-checkboxes, .govuk-radios, input, textarea, .app-inline-fields");
+      const anchor = group.querySelector(".govuk-date-input, .govuk-input__wrapper, .govuk-checkboxes, .govuk-radios, input, textarea, .app-inline-fields");
       if (anchor) anchor.before(msg); else group.prepend(msg);
       group.querySelectorAll("input:not([type=checkbox]):not([type=radio]), textarea").forEach((input) => {
         input.classList.add(input.tagName === "TEXTAREA" ? "govuk-textarea--error" : "govuk-input--error");

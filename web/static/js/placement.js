@@ -3,6 +3,7 @@
 // Everything goes through the public JSON API; the server decides who may see what.
 import { api } from "./api.js";
 import { announce, clearErrors, el, pageError, showErrors, summaryList } from "./dom.js";
+import { dateInput, dateValue } from "./date-input.js";
 import { day, money, visit, when } from "./format.js";
 
 const root = document.getElementById("placement");
@@ -26,11 +27,14 @@ const textarea = () => el("textarea", { class: "govuk-textarea", rows: "3" });
 const input = (type, cls, extra = {}) => el("input", { class: `govuk-input ${cls}`, type, ...extra });
 
 // A form posting `body(form)` to `path`; on success announces `done` and reloads the sections.
-function form(formId, fields, button, path, body, done, buttonClass = "") {
+// `check(data)`, if given, returns field errors found before asking the API (or null).
+function form(formId, fields, button, path, body, done, buttonClass = "", check = null) {
   const node = el("form", { id: formId, novalidate: true }, fields, el("button", { type: "submit", class: `govuk-button ${buttonClass}`.trim(), "data-module": "govuk-button", text: button }));
   node.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(node);
+    const local = check ? check(new FormData(node)) : null;
+    if (local) { showErrors(node, { fields: local }); return; }
     const result = await api("POST", path, body(new FormData(node)));
     if (!result.ok) { showErrors(node, result.error); return; }
     announce(done);
@@ -125,12 +129,18 @@ function variationsSection(variations) {
     form("variation-form", [
       field("New hours per week", "hours_per_week", input("text", "govuk-input--width-5", { inputmode: "decimal", spellcheck: "false" }),
         broker ? "The provider accepts or declines." : "A change within the council's flex (10 %) is accepted at once; the council is told."),
-      field("Effective from", "effective_from", input("date", "govuk-input--width-10")),
+      dateInput("effective_from", "Effective from"),
       field("Reason", "reason", textarea()),
     ], "Propose change", `${base}/variations`, (f) => {
       const hours = (f.get("hours_per_week") || "").trim();
-      return { reason: f.get("reason") || "", effective_from: f.get("effective_from") || "", hours_per_week: hours === "" ? undefined : (Number.isNaN(Number(hours)) ? hours : Number(hours)) };
-    }, "Change proposed.", "govuk-button--secondary"));
+      return { reason: f.get("reason") || "", effective_from: dateValue(f, "effective_from"), hours_per_week: hours === "" ? undefined : (Number.isNaN(Number(hours)) ? hours : Number(hours)) };
+    }, "Change proposed.", "govuk-button--secondary", (f) => {
+      // Only what the three fields themselves can say; the API judges the rest, by field.
+      const from = dateValue(f, "effective_from");
+      if (from === "") return { effective_from: "Enter the date the change takes effect" };
+      if (from === null) return { effective_from: "The date the change takes effect must include a day, month and year" };
+      return null;
+    }));
 }
 
 async function decide(v, verb) {

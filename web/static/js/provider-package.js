@@ -1,6 +1,7 @@
 // One package for a provider: its needs (redacted before award), the provider's own
 // offer(s), and the offer and decline forms. Opening it marks the package seen (GET does).
 import { api } from "./api.js";
+import { dateValue } from "./date-input.js";
 import { announce, clearErrors, el, pageError, showErrors, summaryList } from "./dom.js";
 import { URGENCY, countdown, day, money, place, roundFit, visit, when, words } from "./format.js";
 import { LiveFeed } from "./live.js";
@@ -100,13 +101,14 @@ offerForm.addEventListener("submit", async (e) => {
   const rate = offerForm.hourly_rate.value.trim().replace(/^£/, "");
   const body = {
     hourly_rate: rate === "" || isNaN(Number(rate)) ? rate : Number(rate),
-    start_date: offerForm.start_date.value,
+    start_date: dateValue(new FormData(offerForm), "start_date"),
     can_meet_needs: offerForm.can_meet_needs.checked,
   };
   if (offerForm.note.value.trim()) body.note = offerForm.note.value.trim();
   const local = {};
   if (rate === "") local.hourly_rate = "Enter your hourly rate";
-  if (!body.start_date) local.start_date = "Enter the date you can start";
+  if (body.start_date === "") local.start_date = "Enter the date you can start";
+  else if (body.start_date === null) local.start_date = "The start date must include a day, month and year";
   if (!body.can_meet_needs) local.can_meet_needs = "Confirm that you can meet these needs";
   if (Object.keys(local).length) { showErrors(offerForm, { fields: local }); return; }
   const result = await api("POST", `/api/packages/${encodeURIComponent(id)}/offers`, body);
