@@ -161,7 +161,22 @@ async def test_new_broker_pages_pass_axe(world: World, browsing: Browsing, width
     await page.locator(".app-result").first.wait_for()
     await check(page, "broker-packages", width)
     await page.goto("/broker/packages?from=nonsense")
+    await page.locator(".govuk-error-summary").get_by_text("Date from must be a real date").wait_for()
     await check(page, "broker-packages-errors", width)
+    # The GOV.UK date input: a range that holds the awarded package, then one after it.
+    await page.goto("/broker/packages")
+    await page.get_by_text("Filters", exact=False).first.click()
+    today = dt.date.today()
+    for name, day in (("from", today), ("to", today)):
+        for part, value in (("day", day.day), ("month", day.month), ("year", day.year)):
+            await page.locator(f"#{name}-{part}").fill(str(value))
+    await page.get_by_role("button", name="Search").click()
+    await page.get_by_text("HCC-AXE-1").first.wait_for()
+    await page.locator("#from-day").fill(str((today + dt.timedelta(days=1)).day))
+    await page.locator("#from-month").fill(str((today + dt.timedelta(days=1)).month))
+    await page.locator("#from-year").fill(str((today + dt.timedelta(days=1)).year))
+    await page.get_by_role("button", name="Search").click()
+    await page.locator(".govuk-error-summary").get_by_text("Date to must be the same as or after date from").wait_for()
     await page.goto(f"/broker/packages/{nobody['id']}/posted")
     await page.locator("#match-warning").wait_for()
     await check(page, "broker-posted-nobody", width)

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from matcher import PACKAGE_STATUSES, URGENCIES, Invalid, NotFound, bulk
+from web.pages.dates import read_range
 from web.pages.labels import words
 from web.pages.render import guarded, page, page_user
 from web.routes_packages import search_query
@@ -22,16 +23,20 @@ async def all_packages(request: Request) -> Response:
     user = await page_user(request, "broker")
     service = request.state.brokerage
     params = {k: request.query_params.get(k, "").strip() for k in FILTERS}
+    # Posted from/to: the GOV.UK date inputs (or ISO from/to in links), as ISO for the search.
+    dates = read_range(request.query_params)
+    params.update({"from": "", "to": "", **dates.iso()})
     wanted = {k: v for k, v in params.items() if v}
     page_no = request.query_params.get("page", "1")
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = dict(dates.errors)
     found, total, current = [], 0, 1
-    try:
-        query, _ = search_query({**wanted, "page": page_no if page_no.isdigit() and page_no != "0" else "1", "per_page": str(PER_PAGE)})
-        found, total = await service.packages.search(query)
-        current = query.page
-    except Invalid as exc:
-        errors = exc.fields or {}
+    if not errors:
+        try:
+            query, _ = search_query({**wanted, "page": page_no if page_no.isdigit() and page_no != "0" else "1", "per_page": str(PER_PAGE)})
+            found, total = await service.packages.search(query)
+            current = query.page
+        except Invalid as exc:
+            errors = {f"f-{name}": f"{name}: {problem}" for name, problem in (exc.fields or {}).items()}
     providers = sorted(await service.providers.list(), key=lambda p: p.name.lower())
     names = {p.id: p.name for p in providers}
     areas = sorted(a.name for a in await service.areas.list())
@@ -41,7 +46,7 @@ async def all_packages(request: Request) -> Response:
         return "/broker/packages?" + urlencode({**wanted, "page": n})
 
     return page(
-        request, "broker_packages.html", user, status=422 if errors else 200, errors=errors, params=params,
+        request, "broker_packages.html", user, status=422 if errors else 200, errors=errors, params=params, dates=dates,
         packages=found, total=total, page_no=current, pages=pages, prev_link=link(current - 1) if current > 1 else None,
         next_link=link(current + 1) if current < pages else None, names=names, providers=providers, areas=areas,
         statuses=[(s, words(s)) for s in PACKAGE_STATUSES], urgencies=[(u, u.capitalize()) for u in URGENCIES],
