@@ -129,7 +129,7 @@ async def test_availability_slots(world: World, browsing: Browsing) -> None:
     await page.get_by_label("Tuesday").check()
     await page.get_by_label("Morning (07:00–10:00)").check()
     until = (datetime.date.today() + datetime.timedelta(days=60)).isoformat()  # at most a year ahead
-    await page.get_by_label("Available until").fill(until)
+    await fill_date(page, "valid_until", until)
     await page.get_by_role("button", name="Add availability").click()
     slot = page.locator("#slots > li").first
     await slot.wait_for()

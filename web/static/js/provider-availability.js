@@ -1,6 +1,7 @@
 // Availability slots: add, list, remove (POST/GET/DELETE /api/availability). If the
 // service does not offer them yet (404/405), say so instead of showing a broken form.
 import { api } from "./api.js";
+import { dateValue } from "./date-input.js";
 import { announce, clearErrors, el, pageError, showErrors } from "./dom.js";
 import { day, words } from "./format.js";
 
@@ -44,8 +45,12 @@ form.addEventListener("submit", async (e) => {
     days: checked("days"),
     bands: checked("bands"),
     carers: Number(checked("carers")[0] || 1),
-    valid_until: form.valid_until.value,
+    valid_until: dateValue(new FormData(form), "valid_until"),
   };
+  if (body.valid_until === null) {
+    showErrors(form, { fields: { valid_until: "The date must include a day, month and year" } });
+    return;
+  }
   const result = await api("POST", "/api/availability", body);
   if (result.status === 404 || result.status === 405) { unavailable(); return; }
   if (!result.ok) { showErrors(form, result.error); return; }
