@@ -57,9 +57,21 @@ class Sender:
         except asyncio.TimeoutError:
             return Answer(None, f"no answer within {self.timeout_s:g} s")
         except (ClientError, OSError, ValueError) as exc:
-            return Answer(None, f"could not connect ({type(exc).__name__})")
+            return Answer(None, _why_not(exc))
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _why_not(exc: Exception) -> str:
+    """What an admin can act on, in words (the library's class names mean nothing to them)."""
+    name = type(exc).__name__
+    if "DNS" in name:
+        return "the address's host name was not found"
+    if "SSL" in name or "Certificate" in name:
+        return "the receiver's HTTPS certificate was refused"
+    if "Connector" in name or isinstance(exc, (ConnectionError, OSError)):
+        return "could not connect: the receiver is down or refuses connections"
+    return "the receiver's answer could not be read"

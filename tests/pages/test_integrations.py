@@ -74,3 +74,20 @@ async def test_admin_adds_a_receiver_sees_deliveries_and_sends_one_again(world: 
         assert await world.admin("GET", "/api/webhooks", expect=200) == []
     finally:
         await receiver.stop()
+
+
+async def test_a_receiver_that_is_down_is_explained_in_words(world: World, browsing: Browsing) -> None:
+    receiver = Receiver()  # never started: connections are refused
+    created = await world.admin("POST", "/api/webhooks", {"url": receiver.url, "events": ["package.posted"]}, expect=201)
+    await world.post()
+
+    async def tried() -> bool:
+        deliveries = await world.admin("GET", f"/api/webhooks/{created['id']}/deliveries", expect=200)
+        return bool(deliveries) and deliveries[0]["attempts"] >= 1
+
+    await eventually(tried, "a first try at the receiver that is down")
+    page = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD, width=375)
+    await page.goto(f"/admin/webhooks/{created['id']}")
+    await page.get_by_text("could not connect: the receiver is down or refuses connections").wait_for()
+    await page.get_by_text("and on until it is answered").wait_for()
+    await check(page, "admin-webhook-down", 375)

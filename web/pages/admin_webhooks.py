@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core import AuditEntry, is_id
+from core import AuditEntry, is_id, iso
 from matcher import Invalid
 from web.pages.admin_forms import read_form, typed, when, words_for
 from web.pages.render import guarded, page, page_user, redirect
@@ -111,7 +111,7 @@ async def receiver(request: Request) -> Response:
     # Each delivery's package by the council's reference, which is what an admin knows it by.
     packages = await service.packages.load_many(sorted({d.lane for d in deliveries if is_id(d.lane, "pkg")}))
     references = {pid: p.reference for pid, p in packages.items() if p.reference}
-    return page(request, "admin_webhook.html", user, endpoint=endpoint, deliveries=deliveries, words=STATUS_WORDS, references=references,
+    return page(request, "admin_webhook.html", user, endpoint=endpoint, deliveries=deliveries, words=STATUS_WORDS, references=references, iso=iso,
                 when=when, done=DONE.get(request.query_params.get("done") or "", ""), event_words=event_words)
 
 
