@@ -20,8 +20,8 @@ from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
 from accounts import AccountStore, PushSubscriptions
-from config import Settings, is_outage, keys, outage
-from core import EventLog, GroupConsumer
+from config import Settings, keys
+from core import EventLog, GroupConsumer, sweep_forever
 from matcher import PackageStore
 from notifier.batch import BatchDeliverer
 from notifier.delivery import Deliverer, EmailSender, RetryPolicy, SmsSender
@@ -105,7 +105,7 @@ class Notifier:
 
     def start(self) -> None:
         self.tasks.append(asyncio.create_task(self.consumer.run(), name="notify-consumer"))
-        self.tasks.append(asyncio.create_task(self._sweep_forever(), name="notify-sweeper"))
+        self.tasks.append(asyncio.create_task(sweep_forever(SWEEP_EVERY_S, self.sweep, "notification sweeper"), name="notify-sweeper"))
 
     async def close(self) -> None:
         for task in self.tasks:
@@ -116,19 +116,6 @@ class Notifier:
         await self.deliverer.sms.close()
         if self.deliverer.push is not None:
             await self.deliverer.push.close()
-
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(SWEEP_EVERY_S)
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the sweeper is a backstop: it must outlive any one bad pass
-                if is_outage(exc):
-                    outage.REDIS.failed(exc, "notification sweeper")
-                else:
-                    log.exception("notification sweep failed")
 
     async def sweep(self) -> int:
         """Re-queue notifications overdue for an outcome: their job died with a worker (arq

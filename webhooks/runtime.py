@@ -5,7 +5,6 @@ Both are cancelled and awaited on close."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import secrets
 import socket
@@ -15,15 +14,14 @@ from dataclasses import dataclass, field
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
-from config import Settings, is_outage, keys, outage
-from core import EventLog, GroupConsumer
+from config import Settings, keys
+from core import EventLog, GroupConsumer, sweep_forever
 from webhooks.deliveries import DeliveryLog
 from webhooks.endpoints import Endpoints
 from webhooks.lanes import LaneRunner
 from webhooks.planner import Planner
 from webhooks.sender import Sender
 
-log = logging.getLogger("webhooks.runtime")
 LANE_JOB = "deliver_webhooks"
 SWEEP_EVERY_S = 5.0
 
@@ -72,7 +70,7 @@ class WebhookWorker:
 
     def start(self) -> None:
         self.tasks.append(asyncio.create_task(self.consumer.run(), name="webhook-consumer"))
-        self.tasks.append(asyncio.create_task(self._sweep_forever(), name="webhook-sweeper"))
+        self.tasks.append(asyncio.create_task(sweep_forever(SWEEP_EVERY_S, self.sweep, "webhook sweeper"), name="webhook-sweeper"))
 
     async def close(self) -> None:
         for task in self.tasks:
@@ -80,19 +78,6 @@ class WebhookWorker:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
         await self.sender.close()
-
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(SWEEP_EVERY_S)
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the sweeper is a backstop: it must outlive any one bad pass
-                if is_outage(exc):
-                    outage.REDIS.failed(exc, "webhook sweeper")
-                else:
-                    log.exception("webhook sweep failed")
 
     async def sweep(self) -> int:
         """Make sure every lane with deliveries waiting has a job: a lane whose job finished
