@@ -65,17 +65,11 @@ async def test_the_page_does_not_send_again_to_a_deleted_endpoint(world: World) 
     runs for it) and wrote a webhook.resent audit entry."""
     import httpx
 
-    from tests.waits import EventLogReader
-    from tests.webhooks.test_webhooks import all_acknowledged
+    from tests.webhooks.test_webhooks import one_delivered
 
     receiver = await Receiver().start()
     try:
-        created = await register(world, receiver, ["package.posted"])
-        async with EventLogReader(world.service.redis_url) as log:
-            start = await log.last_id()
-        await world.post()
-        await all_acknowledged(world, receiver, ["package.posted"], start)
-        [delivery] = await world.admin("GET", f"/api/webhooks/{created['id']}/deliveries", expect=200)
+        created, delivery = await one_delivered(world, receiver)
         await world.admin("DELETE", f"/api/webhooks/{created['id']}", expect=204)
         csrf = "a" * 43
         async with httpx.AsyncClient(base_url=world.service.url(), cookies={"session": world.admin.token or "", "csrf": csrf}) as http:

@@ -39,6 +39,17 @@ async def all_acknowledged(world: World, receiver: Receiver, types: list[str], a
     return await eventually(done, f"the receiver acknowledging every {types} event", timeout)
 
 
+async def one_delivered(world: World, receiver: Receiver) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An endpoint for package.posted, a package posted and acknowledged: (endpoint, its delivery)."""
+    created = await register(world, receiver, ["package.posted"])
+    async with EventLogReader(world.service.redis_url) as log:
+        start = await log.last_id()
+    await world.post()
+    await all_acknowledged(world, receiver, ["package.posted"], start)
+    [delivery] = await world.admin("GET", f"/api/webhooks/{created['id']}/deliveries", expect=200)
+    return created, delivery
+
+
 def assert_once_in_order(receiver: Receiver, events: list[Any]) -> None:
     acked = receiver.acknowledged_ids()
     assert sorted(acked) == sorted(e.id for e in events), "each event acknowledged exactly once, and nothing else"
@@ -170,12 +181,7 @@ async def test_a_receiver_down_while_50_events_happen_gets_all_once_in_order(wor
 async def test_an_admin_sends_a_delivery_again(world: World) -> None:
     receiver = await Receiver().start()
     try:
-        created = await register(world, receiver, ["package.posted"])
-        async with EventLogReader(world.service.redis_url) as log:
-            start = await log.last_id()
-        await world.post()
-        await all_acknowledged(world, receiver, ["package.posted"], start)
-        [delivery] = await world.admin("GET", f"/api/webhooks/{created['id']}/deliveries", expect=200)
+        created, delivery = await one_delivered(world, receiver)
         await world.admin("POST", f"/api/webhooks/{created['id']}/deliveries/{delivery['id']}/resend", expect=202)
 
         async def twice() -> bool:
