@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 from accounts import CHANNELS, ROLES, normalise_phone
 from config import MAX_PASSWORD, MIN_PASSWORD
 from core import parse_moment
-from matcher import PACKAGE_STATUSES, URGENCIES, Email, Id, Input, OptionalReason, Query, ReasonInput, no_controls
+from matcher import PACKAGE_STATUSES, URGENCIES, Email, Id, Input, Invalid, OptionalReason, Query, ReasonInput, no_controls
 
 
 Channel = Literal[CHANNELS]
@@ -184,3 +184,19 @@ class ReasonNote(Input):
     """An optional reason, kept in the audit trail."""
 
     reason: OptionalReason = None
+
+
+def moment_bounds(start: str, end: str) -> dict[str, float | None]:
+    """A query's `from`/`to` (a day or a moment) as epoch bounds, the day `to` names included
+    whole; Invalid names each one that is not a date."""
+    errors: dict[str, str] = {}
+    bounds: dict[str, float | None] = {"from": None, "to": None}
+    for name, raw, day_end in (("from", start, False), ("to", end, True)):
+        if raw:
+            try:
+                bounds[name] = parse_moment(raw, day_end=day_end)
+            except ValueError as exc:
+                errors[name] = str(exc)
+    if errors:
+        raise Invalid(errors)
+    return bounds

@@ -5,26 +5,17 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from core import AuditFilter, audit_csv, parse_moment
+from core import AuditFilter, audit_csv
 from matcher import Conflict, Invalid
 from web import api, audit
 from web.api import ADMIN, Call
 from web.http import brokerage, ok
-from web.inputs import AuditQuery, ReasonNote, UserQuery
+from web.inputs import AuditQuery, ReasonNote, UserQuery, moment_bounds
 from web.outputs import AuditPage, ListedUser, UserPage
 
 
 def audit_filter(query: AuditQuery) -> AuditFilter:
-    errors: dict[str, str] = {}
-    bounds: dict[str, float | None] = {"from": None, "to": None}
-    for name, raw, day_end in (("from", query.from_, False), ("to", query.to, True)):
-        if raw:
-            try:
-                bounds[name] = parse_moment(raw, day_end=day_end)
-            except ValueError as exc:
-                errors[name] = str(exc)
-    if errors:
-        raise Invalid(errors)
+    bounds = moment_bounds(query.from_, query.to)
     if bounds["from"] is not None and bounds["to"] is not None and bounds["from"] > bounds["to"]:
         raise Invalid({"from": "must not be after to"})
     return AuditFilter(action=query.action or None, target_id=query.target_id or None, actor=query.actor or None,

@@ -13,7 +13,7 @@ from matcher import PackageQuery as Search
 from web import api
 from web.api import ANYONE, BROKER, PROVIDER, Call
 from web.http import brokerage, ok, reader
-from web.inputs import DeadlineInput, PackageQuery
+from web.inputs import DeadlineInput, PackageQuery, moment_bounds
 from web.outputs import (
     Declined, HandedBack, HistoryEntry, ListedPackage, OfferOut, PackagePage, PackageView, PostedPackage, RankedOffer,
 )
@@ -42,16 +42,7 @@ def search_of(query: PackageQuery) -> tuple[Search, bool]:
     as before, so existing clients keep working)."""
     paged = bool({"page", "per_page"} & query.model_fields_set)
     per_page = query.per_page or (query.limit if "limit" in query.model_fields_set else (50 if paged else 5000))
-    errors: dict[str, str] = {}
-    bounds: dict[str, float | None] = {"from": None, "to": None}
-    for name, raw, day_end in (("from", query.from_, False), ("to", query.to, True)):
-        if raw:
-            try:
-                bounds[name] = parse_moment(raw, day_end=day_end)
-            except ValueError as exc:
-                errors[name] = str(exc)
-    if errors:
-        raise Invalid(errors)
+    bounds = moment_bounds(query.from_, query.to)
     search = Search(
         status=query.status or None, urgency=query.urgency or None, area=query.area or None,
         q=query.q[:100] or None, posted_from=bounds["from"], posted_to=bounds["to"],
