@@ -1,6 +1,7 @@
 """Accounts: users and team logins, sessions, lockout and notification preferences."""
 
 from accounts.errors import (
+    AccountBusy,
     AccountDeactivated,
     AccountError,
     AccountLocked,
@@ -23,7 +24,7 @@ from accounts.store import (
 )
 
 __all__ = [
-    "AccountDeactivated", "AccountError", "AccountLocked", "AccountStore", "CHANNELS", "DEFAULT_CHANNELS", "EmailTaken",
+    "AccountBusy", "AccountDeactivated", "AccountError", "AccountLocked", "AccountStore", "CHANNELS", "DEFAULT_CHANNELS", "EmailTaken",
     "InvalidCredentials", "InvalidSubscription", "PushSubscription", "PushSubscriptions", "ROLES", "TooManyDevices", "UnknownUser", "User", "effective_preferences",
     "normalise_phone", "parse_subscription", "token_hash",
 ]

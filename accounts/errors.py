@@ -16,6 +16,12 @@ class EmailTaken(AccountError):
     code = "email_taken"
 
 
+class AccountBusy(AccountError):
+    """Changed by another request at the same moment, too often to settle: try again."""
+
+    code = "busy"
+
+
 class UnknownUser(AccountError):
     code = "not_found"
 

@@ -11,16 +11,17 @@ import hashlib
 import json
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from config import Settings, keys
-from accounts.errors import AccountDeactivated, AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
-from core import iso, new_id
+from accounts.errors import AccountBusy, AccountDeactivated, AccountError, AccountLocked, EmailTaken, InvalidCredentials, UnknownUser
+from core import AuditNote, iso, new_id, watched
 
 ROLES = ("admin", "broker", "provider")
 CHANNELS = ("ws", "email", "sms", "push")
@@ -96,13 +97,20 @@ class AccountStore:
             except (VerificationError, InvalidHashError):
                 return False
 
-    async def create(self, email: str, password: str, role: str, provider_id: str | None) -> User:
+    async def create(self, email: str, password: str, role: str, provider_id: str | None, *, note: AuditNote | None) -> User:
+        """A new user; `note` (who and why) audits it in the same transaction (None: the
+        bootstrap admin and seeding, not an administrative change)."""
         user = User(id=new_id("usr"), email=email, role=role, provider_id=provider_id, created_at=iso(time.time()))
         password_hash = await self._hash(password)
-        # SET NX claims the email, so two admins creating the same user at once get one user.
-        if not await self.redis.set(keys.user_by_email(email), user.id, nx=True):
-            raise EmailTaken("A user with this email already exists.", {"email": "is already in use"})
-        async with self.redis.pipeline(transaction=True) as pipe:
+        claim = keys.user_by_email(email)
+
+        # The email is claimed in the same transaction as the user and its audit entry
+        # (WATCHed: two admins creating the same user at once get one user, one entry).
+        async def write(pipe: Pipeline) -> User:
+            if await pipe.exists(claim):
+                raise EmailTaken("A user with this email already exists.", {"email": "is already in use"})
+            pipe.multi()
+            pipe.set(claim, user.id)
             pipe.hset(keys.user(user.id), mapping={
                 "id": user.id, "email": email, "role": role, "provider_id": provider_id or "",
                 "created_at": user.created_at, "password_hash": password_hash, "preferences": "{}",
@@ -111,14 +119,17 @@ class AccountStore:
             pipe.sadd(keys.role_users(role), user.id)
             if provider_id:
                 pipe.sadd(keys.provider_users(provider_id), user.id)
-            await pipe.execute()
-        return user
+            if note is not None:
+                note.queue(pipe, "user.created", "user", user.id, user.email, None, user.listed())
+            return user
+
+        return await watched(self.redis, [claim], write, _busy)
 
     async def ensure_admin(self, email: str, password: str) -> User | None:
         if await self.redis.exists(keys.user_by_email(email.lower())):
             return None
         try:
-            return await self.create(email.lower(), password, "admin", None)
+            return await self.create(email.lower(), password, "admin", None, note=None)
         except AccountError:
             return None  # another process created it first
 
@@ -208,10 +219,21 @@ class AccountStore:
         # Every web process closes the sockets opened with this token.
         await self.redis.publish(keys.REVOKED_SESSIONS, digest)
 
-    async def unlock(self, user_id: str) -> None:
-        if not await self.redis.exists(keys.user(user_id)):
-            raise UnknownUser("No such user.")
-        await self.redis.delete(keys.login_lock(user_id), keys.login_failures(user_id))
+    async def unlock(self, user_id: str, *, note: AuditNote) -> User:
+        """End a sign-in lockout, audited (locked before or not) in the same transaction."""
+
+        async def write(pipe: Pipeline) -> User:
+            raw = await pipe.hgetall(keys.user(user_id))
+            if not raw:
+                raise UnknownUser("No such user.")
+            user = _user(raw)
+            was_locked = bool(await pipe.exists(keys.login_lock(user_id)))
+            pipe.multi()
+            pipe.delete(keys.login_lock(user_id), keys.login_failures(user_id))
+            note.queue(pipe, "user.unlocked", "user", user.id, user.email, {"locked": was_locked}, {"locked": False})
+            return user
+
+        return await watched(self.redis, [keys.user(user_id), keys.login_lock(user_id)], write, _busy)
 
     async def is_locked(self, user_id: str) -> bool:
         return bool(await self.redis.exists(keys.login_lock(user_id)))
@@ -234,25 +256,32 @@ class AccountStore:
             found = await pipe.execute()
         return {u for u, locked in zip(user_ids, found, strict=True) if locked}
 
-    async def set_active(self, user_id: str, active: bool) -> tuple[User, User]:
-        """Deactivate (every session ends, on every process, sockets included) or reactivate;
-        returns the user before and after."""
-        before = await self.get(user_id)
-        if before is None:
-            raise UnknownUser("No such user.")
-        await self.redis.hset(keys.user(user_id), "active", "1" if active else "0")
-        if not active:
-            digests = list(await self.redis.smembers(keys.user_sessions(user_id)))
-            async with self.redis.pipeline(transaction=True) as pipe:
+    async def set_active(self, user_id: str, active: bool, *, note: AuditNote) -> tuple[User, User]:
+        """Deactivate (every session ends, on every process, sockets included) or reactivate,
+        audited in the same transaction; returns the user before and after."""
+
+        async def write(pipe: Pipeline) -> tuple[User, User, list[str]]:
+            raw = await pipe.hgetall(keys.user(user_id))
+            if not raw:
+                raise UnknownUser("No such user.")
+            before = _user(raw)
+            # WATCHed: a session opened while this runs makes it run again and end that one too.
+            digests = [] if active else sorted(await pipe.smembers(keys.user_sessions(user_id)))
+            after = replace(before, active=active)
+            pipe.multi()
+            pipe.hset(keys.user(user_id), "active", "1" if active else "0")
+            if not active:
                 for digest in digests:
                     pipe.delete(keys.session(digest))
                 pipe.delete(keys.user_sessions(user_id))
-                await pipe.execute()
-            for digest in digests:
-                # Every web process closes the sockets opened with these tokens.
-                await self.redis.publish(keys.REVOKED_SESSIONS, digest)
-        after = await self.get(user_id)
-        assert after is not None
+            note.queue(pipe, "user.reactivated" if active else "user.deactivated", "user", after.id, after.email,
+                       before.listed(), after.listed())
+            return before, after, digests
+
+        before, after, digests = await watched(self.redis, [keys.user(user_id), keys.user_sessions(user_id)], write, _busy)
+        for digest in digests:
+            # Every web process closes the sockets opened with these tokens.
+            await self.redis.publish(keys.REVOKED_SESSIONS, digest)
         return before, after
 
     async def set_preferences(self, user: User, changes: dict[str, Any]) -> User:
@@ -276,6 +305,10 @@ def _user(raw: dict[str, str]) -> User:
         created_at=raw.get("created_at", ""), preferences=json.loads(raw.get("preferences") or "{}"),
         active=raw.get("active", "1") != "0",
     )
+
+
+def _busy() -> AccountError:
+    return AccountBusy("This account is being changed by someone else at this moment; try again.")
 
 
 def _invalid_credentials() -> AccountError:

@@ -1,6 +1,11 @@
 """The administrative audit trail: who changed which area, provider or user, when, from
 what to what, and why. One Redis Stream, newest read first; never edited, only appended.
 
+An entry is written by the store that makes the change, queued in the change's own
+MULTI/EXEC (like `EventLog.queue`): the two commit together or not at all, so no change
+lands without its entry when a process dies or Redis refuses a call. The caller says who
+and why with an `AuditNote`; the store says what, from what, to what.
+
 Package decisions have their own trail (each package's history); this one is the back
 office's: the framework and the people allowed to use the service."""
 
@@ -14,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from config import keys
 from core.time import iso
@@ -46,6 +52,35 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
+class AuditNote:
+    """Who is making an administrative change, and why: handed to the store's method that
+    makes it, which queues the entry in the same transaction as the change."""
+
+    actor_id: str
+    actor_email: str
+    reason: str | None = None
+
+    def queue(self, pipe: Pipeline, action: str, target_type: str, target_id: str, target_name: str,
+              before: dict[str, Any] | None, after: dict[str, Any] | None) -> AuditEntry:
+        """Queue the entry for `action` on the target inside `pipe`'s MULTI (after
+        `pipe.multi()` when the pipeline WATCHes); it is written at EXEC, with the change."""
+        entry = AuditEntry(action=action, actor_id=self.actor_id, actor_email=self.actor_email, target_type=target_type,
+                           target_id=target_id, target_name=target_name, before=before, after=after, reason=self.reason)
+        queue_entry(pipe, entry)
+        return entry
+
+
+def queue_entry(pipe: Pipeline, entry: AuditEntry) -> None:
+    # A WATCHing pipeline runs commands at once until MULTI: an entry written that way would
+    # land even if the change's EXEC then failed, the very gap this queueing closes.
+    if not (pipe.is_transaction or pipe.explicit_transaction) or (pipe.watching and not pipe.explicit_transaction):
+        raise RuntimeError("an audit entry is queued inside the change's MULTI (call pipe.multi() first)")
+    entry.at = entry.at or iso(time.time())
+    body = {k: v for k, v in asdict(entry).items() if k != "id"}
+    pipe.xadd(keys.AUDIT, {"entry": json.dumps(body)}, maxlen=keys.AUDIT_MAX, approximate=True)
+
+
+@dataclass(frozen=True)
 class AuditFilter:
     action: str | None = None  # exact action, or a prefix ending in "." (provider.)
     target_id: str | None = None
@@ -69,14 +104,10 @@ class AuditFilter:
 
 
 class AuditTrail:
+    """Reading the trail. Writing is only ever `AuditNote.queue`, inside a change's MULTI."""
+
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-
-    async def record(self, entry: AuditEntry) -> AuditEntry:
-        entry.at = entry.at or iso(time.time())
-        body = {k: v for k, v in asdict(entry).items() if k != "id"}
-        entry.id = await self.redis.xadd(keys.AUDIT, {"entry": json.dumps(body)}, maxlen=keys.AUDIT_MAX, approximate=True)
-        return entry
 
     async def list(self, where: AuditFilter, *, offset: int = 0, limit: int = 50) -> tuple[list[AuditEntry], int]:
         """Matching entries newest first, one page of them, and how many match in all."""

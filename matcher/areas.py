@@ -10,7 +10,7 @@ from redis.asyncio.client import Pipeline
 
 import geo
 from config import keys
-from core import iso, new_id
+from core import AuditNote, iso, new_id
 from matcher.errors import Conflict, Invalid, NotFound
 from matcher.model import Area
 from matcher.tx import transact
@@ -22,7 +22,9 @@ class AreaStore:
         self.redis = redis
         self.postcodes = postcodes
 
-    async def create(self, given: AreaInput) -> Area:
+    async def create(self, given: AreaInput, *, note: AuditNote | None) -> Area:
+        """A new area; `note` (who and why) audits it in the same transaction (None: seeding,
+        not an administrative change)."""
         name = given.name
         districts = normalise_districts("districts", given.districts, self.postcodes)
         area = Area(id=new_id("area"), name=name, districts=districts, created_at=iso(time.time()))
@@ -40,13 +42,15 @@ class AreaStore:
             pipe.set(keys.area_by_name(name), area.id)
             pipe.hset(keys.DISTRICT_AREA, mapping={d: area.id for d in districts})
             pipe.zadd(keys.AREAS, {area.id: time.time()})
+            if note is not None:
+                note.queue(pipe, "area.created", "area", area.id, area.name, None, area.to_dict())
             return area
 
         return await transact(self.redis, watched, write)
 
-    async def update(self, area_id: str, patch: AreaPatch) -> tuple[Area, Area]:
-        """New districts for an area (its name stays: providers' tiers are keyed by it);
-        returns the area before and after."""
+    async def update(self, area_id: str, patch: AreaPatch, *, note: AuditNote) -> tuple[Area, Area]:
+        """New districts for an area (its name stays: providers' tiers are keyed by it),
+        audited in the same transaction; returns the area before and after."""
         districts = normalise_districts("districts", patch.districts, self.postcodes)
 
         async def write(pipe: Pipeline) -> tuple[Area, Area]:
@@ -65,6 +69,7 @@ class AreaStore:
             if dropped:
                 pipe.hdel(keys.DISTRICT_AREA, *dropped)
             pipe.hset(keys.DISTRICT_AREA, mapping={d: area_id for d in districts})
+            note.queue(pipe, "area.updated", "area", after.id, after.name, before.to_dict(), after.to_dict())
             return before, after
 
         return await transact(self.redis, [keys.area(area_id), keys.DISTRICT_AREA], write)

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 import geo
 from config import keys
-from core import iso, new_id
+from core import AuditNote, iso, new_id
 from matcher.areas import AreaStore
 from matcher.errors import Invalid, NotFound
 from matcher.inputs import ProviderInput, ProviderPatch
 from matcher.model import Provider
+from matcher.tx import transact
 
 
 @dataclass
@@ -40,32 +42,49 @@ class ProviderStore:
         self._snapshot: Snapshot | None = None
         self._reload = asyncio.Lock()
 
-    async def create(self, given: ProviderInput) -> Provider:
+    async def create(self, given: ProviderInput, *, note: AuditNote | None) -> Provider:
+        """A new provider; `note` (who and why) audits it in the same transaction (None:
+        seeding, not an administrative change)."""
         now = iso(time.time())
         values = await self._resolve(_values(given))
         provider = Provider(id=new_id("prv"), created_at=now, updated_at=now, **values)
-        await self._save(provider, new=True)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            self._queue_save(pipe, provider, new=True)
+            if note is not None:
+                note.queue(pipe, "provider.created", "provider", provider.id, provider.name, None, provider.to_dict())
+            await pipe.execute()
         return provider
 
     async def check(self, given: ProviderInput | ProviderPatch) -> None:
         """Raise Invalid for what only the stores can tell, saving nothing (forms show all at once)."""
         await self._resolve(_values(given))
 
-    async def update(self, provider_id: str, patch: ProviderPatch) -> Provider:
-        provider = await self.get(provider_id)
-        values = await self._resolve(_values(patch))
-        merged = {**provider.to_dict(), **values, "updated_at": iso(time.time())}
-        updated = Provider.from_dict(merged)
-        await self._save(updated, new=False)
-        return updated
+    async def update(self, provider_id: str, patch: ProviderPatch, *, note: AuditNote) -> tuple[Provider, Provider]:
+        """The patch applied to the provider as it is when the change commits (WATCHed, so the
+        "before" the audit entry records is the one replaced), audited in the same
+        transaction as provider.status_changed or provider.updated; returns before and after."""
 
-    async def _save(self, provider: Provider, *, new: bool) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(keys.provider(provider.id), json.dumps(provider.to_dict()))
-            if new:
-                pipe.zadd(keys.PROVIDERS, {provider.id: time.time()})
-            pipe.set(keys.PROVIDERS_VERSION, secrets.token_hex(8))
-            await pipe.execute()
+        async def write(pipe: Pipeline) -> tuple[Provider, Provider]:
+            raw = await pipe.get(keys.provider(provider_id))
+            if raw is None:
+                raise NotFound("No such provider.")
+            before = Provider.from_dict(json.loads(raw))
+            values = await self._resolve(_values(patch))
+            after = Provider.from_dict({**before.to_dict(), **values, "updated_at": iso(time.time())})
+            pipe.multi()
+            self._queue_save(pipe, after, new=False)
+            action = "provider.status_changed" if after.status != before.status else "provider.updated"
+            note.queue(pipe, action, "provider", after.id, after.name, before.to_dict(), after.to_dict())
+            return before, after
+
+        return await transact(self.redis, [keys.provider(provider_id)], write)
+
+    @staticmethod
+    def _queue_save(pipe: Pipeline, provider: Provider, *, new: bool) -> None:
+        pipe.set(keys.provider(provider.id), json.dumps(provider.to_dict()))
+        if new:
+            pipe.zadd(keys.PROVIDERS, {provider.id: time.time()})
+        pipe.set(keys.PROVIDERS_VERSION, secrets.token_hex(8))
 
     async def get(self, provider_id: str) -> Provider:
         raw = await self.redis.get(keys.provider(provider_id))

@@ -46,15 +46,16 @@ async def seed(service: Brokerage, admin_email: str | None, admin_password: str 
         await service.accounts.ensure_admin(admin_email, admin_password)
         logins = {"admin": f"{admin_email} (password from ADMIN_PASSWORD)"}
     else:
-        await service.accounts.create(LOGINS["admin"], PASSWORD, "admin", None)
+        await service.accounts.create(LOGINS["admin"], PASSWORD, "admin", None, note=None)
         logins = {"admin": f"{LOGINS['admin']} / {PASSWORD}"}
-    broker = await service.accounts.create(LOGINS["broker"], PASSWORD, "broker", None)
+    # The demo world is seeded, not an administrator's change: it starts with an empty audit trail.
+    broker = await service.accounts.create(LOGINS["broker"], PASSWORD, "broker", None, note=None)
     logins["broker"] = f"{LOGINS['broker']} / {PASSWORD}"
 
     names = list(AREAS)
     for name, districts in AREAS.items():
         known = [d for d in districts if service.postcodes.has_district(d)]
-        await service.areas.create(AreaInput.model_validate({"name": name, "districts": known}))
+        await service.areas.create(AreaInput.model_validate({"name": name, "districts": known}), note=None)
 
     providers = []
     for n in range(60):
@@ -78,10 +79,10 @@ async def seed(service: Brokerage, admin_email: str | None, admin_password: str 
             "tiers": tiers,
             "email": f"office@{name.lower().replace(' ', '-')}.demo",
             "phone": f"+4477009{n:05d}",
-        }))
+        }), note=None)
         providers.append(provider)
     first = providers[0]
-    office = await service.accounts.create(LOGINS["provider"], PASSWORD, "provider", first.id)
+    office = await service.accounts.create(LOGINS["provider"], PASSWORD, "provider", first.id, note=None)
     logins["provider"] = f"{LOGINS['provider']} / {PASSWORD}  ({first.name})"
 
     # Declared availability: a few providers have a morning run free at home, so packages

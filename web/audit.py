@@ -1,14 +1,12 @@
-"""Recording an administrative change in the audit trail, from a route that made it."""
+"""Who is making an administrative change, and why, as the stores take it: the store that
+makes the change writes the audit entry in the change's own transaction."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-
 from accounts import User
-from core import AuditEntry
-from web.http import brokerage
+from core import AuditNote
 
 
 def reason_of(given: Any) -> str | None:
@@ -16,11 +14,5 @@ def reason_of(given: Any) -> str | None:
     return getattr(given, "reason", None)
 
 
-async def record(
-    request: Request, actor: User, action: str, target_type: str, target_id: str, target_name: str,
-    before: dict[str, Any] | None, after: dict[str, Any] | None, reason: str | None = None,
-) -> None:
-    await brokerage(request).audit.record(AuditEntry(
-        action=action, actor_id=actor.id, actor_email=actor.email, target_type=target_type,
-        target_id=target_id, target_name=target_name, before=before, after=after, reason=reason,
-    ))
+def note(actor: User, reason: str | None = None) -> AuditNote:
+    return AuditNote(actor_id=actor.id, actor_email=actor.email, reason=reason or None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from accounts import (
+    AccountBusy,
     AccountDeactivated,
     AccountError,
     AccountLocked,
@@ -19,7 +20,7 @@ from accounts import (
     UnknownUser,
 )
 from matcher import BrokerageError, Conflict, Forbidden, Invalid, NotFound
-from webhooks import WebhookError, UnknownDelivery, UnknownEndpoint
+from webhooks import WebhookBusy, WebhookError, UnknownDelivery, UnknownEndpoint
 
 
 class HttpError(Exception):
@@ -51,9 +52,11 @@ STATUSES: dict[type[Exception], int] = {
     AccountDeactivated: 403,
     InvalidSubscription: 422,
     TooManyDevices: 409,
+    AccountBusy: 409,
     WebhookError: 400,
     UnknownEndpoint: 404,
     UnknownDelivery: 404,
+    WebhookBusy: 409,
 }
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (BrokerageError, AccountError, WebhookError)
 

@@ -37,19 +37,12 @@ async def create_user(call: Call) -> Response:
             raise Invalid({"provider_id": "must name an existing provider for a provider user"})
     elif given.provider_id is not None:
         raise Invalid({"provider_id": "only provider users belong to a provider"})
-    user = await service.accounts.create(given.email, given.password, given.role, given.provider_id)
-    await audit.record(call.request, call.me, "user.created", "user", user.id, user.email, None, user.listed())
+    user = await service.accounts.create(given.email, given.password, given.role, given.provider_id, note=audit.note(call.me))
     return ok({**user.public(), "created_at": user.created_at}, 201)
 
 
 async def unlock(call: Call) -> Response:
-    accounts = brokerage(call.request).accounts
-    user_id = call.param("user_id")
-    was_locked = await accounts.is_locked(user_id)
-    await accounts.unlock(user_id)
-    user = await accounts.get(user_id)
-    assert user is not None
-    await audit.record(call.request, call.me, "user.unlocked", "user", user.id, user.email, {"locked": was_locked}, {"locked": False})
+    await brokerage(call.request).accounts.unlock(call.param("user_id"), note=audit.note(call.me))
     return no_content()
 
 

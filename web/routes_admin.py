@@ -57,10 +57,7 @@ async def _set_active(call: Call, active: bool) -> Response:
     user_id = call.param("user_id")
     if not active and user_id == admin.id:
         raise Conflict("You cannot deactivate your own account; ask another administrator.", code="cannot_deactivate_self")
-    before, after = await brokerage(call.request).accounts.set_active(user_id, active)
-    action = "user.reactivated" if active else "user.deactivated"
-    await audit.record(call.request, admin, action, "user", after.id, after.email, before.listed(), after.listed(),
-                       audit.reason_of(call.body))
+    _, after = await brokerage(call.request).accounts.set_active(user_id, active, note=audit.note(admin, audit.reason_of(call.body)))
     return ok(after.listed())
 
 

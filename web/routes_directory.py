@@ -13,15 +13,13 @@ from web.outputs import AreaOut, ProviderOut
 
 async def create_area(call: Call) -> Response:
     given: AreaInput = call.body
-    area = await brokerage(call.request).areas.create(given)
-    await audit.record(call.request, call.me, "area.created", "area", area.id, area.name, None, area.to_dict(), given.reason)
+    area = await brokerage(call.request).areas.create(given, note=audit.note(call.me, given.reason))
     return ok(area.to_dict(), 201)
 
 
 async def update_area(call: Call) -> Response:
     given: AreaPatch = call.body
-    before, after = await brokerage(call.request).areas.update(call.param("area_id"), given)
-    await audit.record(call.request, call.me, "area.updated", "area", after.id, after.name, before.to_dict(), after.to_dict(), given.reason)
+    _, after = await brokerage(call.request).areas.update(call.param("area_id"), given, note=audit.note(call.me, given.reason))
     return ok(after.to_dict())
 
 
@@ -35,8 +33,7 @@ async def list_areas(call: Call) -> Response:
 
 async def create_provider(call: Call) -> Response:
     given: ProviderInput = call.body
-    provider = await brokerage(call.request).providers.create(given)
-    await audit.record(call.request, call.me, "provider.created", "provider", provider.id, provider.name, None, provider.to_dict(), given.reason)
+    provider = await brokerage(call.request).providers.create(given, note=audit.note(call.me, given.reason))
     return ok(provider.to_dict(), 201)
 
 
@@ -53,11 +50,8 @@ async def get_provider(call: Call) -> Response:
 
 async def update_provider(call: Call) -> Response:
     given: ProviderPatch = call.body
-    providers = brokerage(call.request).providers
-    before = await providers.get(call.param("provider_id"))
-    provider = await providers.update(before.id, given)
-    action = "provider.status_changed" if provider.status != before.status else "provider.updated"
-    await audit.record(call.request, call.me, action, "provider", provider.id, provider.name, before.to_dict(), provider.to_dict(), given.reason)
+    _, provider = await brokerage(call.request).providers.update(call.param("provider_id"), given,
+                                                                 note=audit.note(call.me, given.reason))
     return ok(provider.to_dict())
 
 

@@ -74,8 +74,7 @@ class DeliveryOut(BaseModel):
 
 async def register(call: Call) -> Response:
     given: WebhookInput = call.body
-    endpoint = await brokerage(call.request).webhook_endpoints.register(given.url, list(given.events), call.me.id)
-    await audit.record(call.request, call.me, "webhook.registered", "webhook", endpoint.id, endpoint.url, None, endpoint.public())
+    endpoint = await brokerage(call.request).webhook_endpoints.register(given.url, list(given.events), audit.note(call.me))
     return ok({**endpoint.public(), "secret": endpoint.secret}, 201)
 
 
@@ -84,8 +83,7 @@ async def list_endpoints(call: Call) -> Response:
 
 
 async def delete(call: Call) -> Response:
-    endpoint = await brokerage(call.request).webhook_endpoints.delete(call.param("webhook_id"))
-    await audit.record(call.request, call.me, "webhook.deleted", "webhook", endpoint.id, endpoint.url, endpoint.public(), None)
+    await brokerage(call.request).webhook_endpoints.delete(call.param("webhook_id"), audit.note(call.me))
     return no_content()
 
 
@@ -101,10 +99,8 @@ async def resend(call: Call) -> Response:
     delivery = await service.webhook_deliveries.get(call.param("delivery_id"))
     if delivery is None or delivery.endpoint_id != endpoint.id:
         raise UnknownDelivery()
-    if await service.webhook_deliveries.resend(delivery):
+    if await service.webhook_deliveries.resend(endpoint, delivery, audit.note(call.me)):
         await kick_lane(service.arq, endpoint.id, delivery.lane)
-        await audit.record(call.request, call.me, "webhook.resent", "webhook", endpoint.id, endpoint.url,
-                           None, {"delivery_id": delivery.id, "event_id": delivery.event_id})
     return ok((await service.webhook_deliveries.get(delivery.id) or delivery).public(), 202)
 
 

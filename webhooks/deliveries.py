@@ -15,10 +15,12 @@ import time
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from config import keys
-from core import iso
-from webhooks.model import DELIVERED, FAILED, PENDING, Delivery, event_order
+from core import AuditNote, iso, watched
+from webhooks.errors import busy
+from webhooks.model import DELIVERED, FAILED, PENDING, Delivery, Endpoint, event_order
 
 _PLAN = """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
@@ -61,16 +63,6 @@ if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) r
 return 0
 """
 
-_RESEND = """
-if not redis.call('EXISTS', KEYS[1]) then return 0 end
-if redis.call('HGET', KEYS[1], 'status') == 'pending' then return 2 end
-redis.call('HSET', KEYS[1], 'status', 'pending', 'next_attempt_at', '0', 'lease_until', '0', 'lease_token', '')
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[3], ARGV[3])
-return 1
-"""
-
-
 @dataclass(frozen=True)
 class Claim:
     outcome: str  # claimed | stale | busy | done | missing
@@ -93,7 +85,6 @@ class DeliveryLog:
         self._claim = redis.register_script(_CLAIM)
         self._finish = redis.register_script(_FINISH)
         self._forget_lane = redis.register_script(_FORGET_LANE)
-        self._resend = redis.register_script(_RESEND)
 
     async def plan(self, delivery: Delivery) -> bool:
         """Write the delivery into its lane unless this endpoint already has one for the event."""
@@ -164,14 +155,26 @@ class DeliveryLog:
             pipe.srem(keys.WEBHOOK_LANES, lane_member(endpoint_id, lane))
             await pipe.execute()
 
-    async def resend(self, delivery: Delivery) -> bool:
+    async def resend(self, endpoint: Endpoint, delivery: Delivery, note: AuditNote) -> bool:
         """Send a delivered or failed delivery once more (an admin's choice: the receiver lost
-        it). False if it is still waiting to be sent anyway."""
-        done = await self._resend(
-            keys=[keys.webhook_delivery(delivery.id), keys.webhook_lane(delivery.endpoint_id, delivery.lane), keys.WEBHOOK_LANES],
-            args=[event_order(delivery.event_id), delivery.id, lane_member(delivery.endpoint_id, delivery.lane)],
-        )
-        return done == 1
+        it), audited in the same transaction. False, writing nothing, if it is still waiting
+        to be sent anyway, or it or its endpoint is gone. WATCHed: a worker's claim or an
+        endpoint's deletion in between makes it decide again on what is there now."""
+        record, lane = keys.webhook_delivery(delivery.id), keys.webhook_lane(delivery.endpoint_id, delivery.lane)
+
+        async def write(pipe: Pipeline) -> bool:
+            status = await pipe.hget(record, "status")
+            if status is None or status == PENDING or not await pipe.exists(keys.webhook(endpoint.id)):
+                return False
+            pipe.multi()
+            pipe.hset(record, mapping={"status": PENDING, "next_attempt_at": "0", "lease_until": "0", "lease_token": ""})
+            pipe.zadd(lane, {delivery.id: event_order(delivery.event_id)})
+            pipe.sadd(keys.WEBHOOK_LANES, lane_member(delivery.endpoint_id, delivery.lane))
+            note.queue(pipe, "webhook.resent", "webhook", endpoint.id, endpoint.url, None,
+                       {"delivery_id": delivery.id, "event_id": delivery.event_id})
+            return True
+
+        return await watched(self.redis, [record, keys.webhook(endpoint.id)], write, busy)
 
     async def busy_lanes(self, limit: int = 1000) -> list[tuple[str, str]]:
         members: list[str] = []

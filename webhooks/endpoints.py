@@ -10,10 +10,11 @@ import secrets
 import time
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from config import keys
-from core import EventLog, iso, new_id
-from webhooks.errors import UnknownEndpoint
+from core import AuditNote, EventLog, iso, new_id, watched
+from webhooks.errors import UnknownEndpoint, busy
 from webhooks.model import Endpoint
 
 
@@ -22,15 +23,17 @@ class Endpoints:
         self.redis = redis
         self.events = events
 
-    async def register(self, url: str, event_types: list[str], actor: str) -> Endpoint:
+    async def register(self, url: str, event_types: list[str], note: AuditNote) -> Endpoint:
+        """A new endpoint, made by `note`'s actor and audited in the same transaction."""
         endpoint = Endpoint(
             id=new_id("whk"), url=url, events=tuple(dict.fromkeys(event_types)),
             secret="whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
-            created_at=iso(time.time()), created_by=actor, start_after=await self.events.last_id(),
+            created_at=iso(time.time()), created_by=note.actor_id, start_after=await self.events.last_id(),
         )
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(keys.webhook(endpoint.id), mapping=endpoint.to_hash())
             pipe.zadd(keys.WEBHOOKS, {endpoint.id: time.time()})
+            note.queue(pipe, "webhook.registered", "webhook", endpoint.id, endpoint.url, None, endpoint.public())
             await pipe.execute()
         return endpoint
 
@@ -54,12 +57,21 @@ class Endpoints:
             raise UnknownEndpoint(endpoint_id)
         return endpoint
 
-    async def delete(self, endpoint_id: str) -> Endpoint:
-        """Stop sending to the endpoint. Its waiting deliveries are dropped by the lanes that
-        hold them (they find the endpoint gone); its log expires with the deliveries."""
-        endpoint = await self.get(endpoint_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
+    async def delete(self, endpoint_id: str, note: AuditNote) -> Endpoint:
+        """Stop sending to the endpoint, audited in the same transaction (WATCHed: of two
+        admins deleting it at once, one deletes it and the other is told it is gone). Its
+        waiting deliveries are dropped by the lanes that hold them (they find the endpoint
+        gone); its log expires with the deliveries."""
+
+        async def write(pipe: Pipeline) -> Endpoint:
+            raw = await pipe.hgetall(keys.webhook(endpoint_id))
+            if not raw:
+                raise UnknownEndpoint(endpoint_id)
+            endpoint = Endpoint.from_hash(raw)
+            pipe.multi()
             pipe.delete(keys.webhook(endpoint_id))
             pipe.zrem(keys.WEBHOOKS, endpoint_id)
-            await pipe.execute()
-        return endpoint
+            note.queue(pipe, "webhook.deleted", "webhook", endpoint.id, endpoint.url, endpoint.public(), None)
+            return endpoint
+
+        return await watched(self.redis, [keys.webhook(endpoint_id)], write, busy)

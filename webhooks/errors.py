@@ -24,3 +24,13 @@ class UnknownDelivery(WebhookError):
 
     def __init__(self, delivery_id: str = "") -> None:
         super().__init__("No such delivery of this webhook endpoint.")
+
+
+class WebhookBusy(WebhookError):
+    """Changed by another request at the same moment, too often to settle: try again."""
+
+    code = "busy"
+
+
+def busy() -> WebhookError:
+    return WebhookBusy("This webhook endpoint is being changed by someone else at this moment; try again.")

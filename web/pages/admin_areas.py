@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core import AuditEntry
 from matcher import Area, AreaInput, AreaPatch, Conflict, Invalid, Reader
+from web import audit
 from web.pages.admin_forms import districts_of, read_form, sentence, typed
 from web.pages.render import guarded, page, page_user, redirect
 
@@ -56,17 +56,14 @@ async def area_save(request: Request) -> Response:
         body = {"name": values["name"], "districts": districts_of(values["districts"])}
         try:
             if current is None:
-                saved, before = await service.areas.create(typed(AreaInput, body)), None
+                await service.areas.create(typed(AreaInput, body), note=audit.note(user))
             else:
-                before, saved = await service.areas.update(current.id, typed(AreaPatch, {"districts": body["districts"]}))
+                await service.areas.update(current.id, typed(AreaPatch, {"districts": body["districts"]}), note=audit.note(user))
         except Invalid as exc:
             errors = {k: sentence(v) for k, v in (exc.fields or {}).items() if k in ("name", "districts")}
         except Conflict:
             errors = {"name": "An area with this name already exists: choose another name"}
         else:
-            await service.audit.record(AuditEntry(
-                action="area.updated" if before else "area.created", actor_id=user.id, actor_email=user.email, target_type="area",
-                target_id=saved.id, target_name=saved.name, before=before.to_dict() if before else None, after=saved.to_dict()))
             return redirect("/admin/areas?done=saved")
     return page(request, "admin_area_form.html", user, status=422, area=current, v=values, errors=errors)
 

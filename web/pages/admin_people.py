@@ -13,7 +13,8 @@ from starlette.routing import Route
 
 from accounts import ROLES, AccountError
 from config import MAX_PASSWORD, MIN_PASSWORD
-from core import AuditEntry, AuditFilter, audit_csv, parse_moment
+from core import AuditFilter, audit_csv, parse_moment
+from web import audit
 from web.pages.admin_forms import read_form
 from web.pages.dates import read_range
 from web.pages.render import guarded, page, page_user, redirect
@@ -72,12 +73,10 @@ async def user_create(request: Request) -> Response:
     if not errors:
         try:
             made = await service.accounts.create(values["email"], password, values["role"],
-                                                 values["provider_id"] if values["role"] == "provider" else None)
+                                                 values["provider_id"] if values["role"] == "provider" else None, note=audit.note(admin))
         except AccountError as exc:
             errors["email"] = "A user with this email address already exists" if exc.code == "email_taken" else exc.message
         else:
-            await service.audit.record(AuditEntry(action="user.created", actor_id=admin.id, actor_email=admin.email, target_type="user",
-                                                  target_id=made.id, target_name=made.email, before=None, after=made.listed()))
             return redirect(f"/admin/users?q={quote(made.email)}&done=created")
     return await _new_form(request, admin, values, errors, status=422)
 
@@ -90,15 +89,12 @@ async def user_action(request: Request) -> Response:
     if target is None or action not in ("deactivate", "reactivate", "unlock") or (action == "deactivate" and user_id == admin.id):
         return redirect("/admin/users")
     form = await read_form(request)
+    note = audit.note(admin, form.one("reason"))
     if action == "unlock":
-        was_locked = await service.accounts.is_locked(user_id)
-        await service.accounts.unlock(user_id)
-        before, after, done = {"locked": was_locked}, {"locked": False}, "unlocked"
+        await service.accounts.unlock(user_id, note=note)
     else:
-        old, new = await service.accounts.set_active(user_id, action == "reactivate")
-        before, after, done = old.listed(), new.listed(), f"{action}d"
-    await service.audit.record(AuditEntry(action=f"user.{done}", actor_id=admin.id, actor_email=admin.email, target_type="user",
-                                          target_id=target.id, target_name=target.email, before=before, after=after, reason=form.one("reason") or None))
+        await service.accounts.set_active(user_id, action == "reactivate", note=note)
+    done = {"unlock": "unlocked", "deactivate": "deactivated", "reactivate": "reactivated"}[action]
     back = form.one("q")
     return redirect(f"/admin/users?done={done}" + (f"&q={quote(back)}" if back else ""))
 

@@ -15,9 +15,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from accounts import User
-from core import AuditEntry
 from matcher import (CLIENT_GROUPS, SERVICE_TYPES, SPECIALISMS, BrokerageError, Invalid, Provider, ProviderInput, ProviderPatch, Range,
                      Reports, TrackRecord)
+from web import audit
 from web.pages.admin_forms import UK_PHONE_HINT, Form, districts_of, read_form, sentence, typed, uk_phone, when, words_for
 from web.pages.labels import options, words
 from web.pages.render import TEMPLATES, guarded, page, page_user, redirect
@@ -249,17 +249,14 @@ async def provider_save(request: Request) -> Response:
                 errors = {**_domain_errors(more, origin), **errors}
     if not errors:
         try:
+            note = audit.note(user, values["reason"])
             if before is None:
-                saved = await service.providers.create(typed(ProviderInput, body))
+                saved = await service.providers.create(typed(ProviderInput, body), note=note)
             else:
-                saved = await service.providers.update(before.id, typed(ProviderPatch, body))
+                _, saved = await service.providers.update(before.id, typed(ProviderPatch, body), note=note)
         except Invalid as exc:
             errors = _domain_errors(exc, origin)
         else:
-            action = "provider.created" if before is None else ("provider.status_changed" if before.status != saved.status else "provider.updated")
-            await service.audit.record(AuditEntry(action=action, actor_id=user.id, actor_email=user.email, target_type="provider",
-                                                  target_id=saved.id, target_name=saved.name, before=before.to_dict() if before else None,
-                                                  after=saved.to_dict(), reason=values["reason"] or None))
             return redirect(f"/admin/providers/{saved.id}?saved=1")
     return await _form(request, user, before, values, _ordered(errors), status=422)
 
@@ -285,12 +282,9 @@ async def status_change(request: Request) -> Response:
     if errors:
         return page(request, "admin_provider.html", user, status=422, **await _provider_context(request, before), errors=errors, saved=None)
     try:
-        after = await service.providers.update(before.id, typed(ProviderPatch, {"status": status}))
+        _, after = await service.providers.update(before.id, typed(ProviderPatch, {"status": status}), note=audit.note(user, reason))
     except BrokerageError as exc:  # the provider vanished meanwhile
         return redirect(f"/admin/providers?error={exc.code}")
-    action = "provider.status_changed" if after.status != before.status else "provider.updated"
-    await service.audit.record(AuditEntry(action=action, actor_id=user.id, actor_email=user.email, target_type="provider", target_id=after.id,
-                                          target_name=after.name, before=before.to_dict(), after=after.to_dict(), reason=reason))
     return redirect(f"/admin/providers/{after.id}?saved=status")
 
 

@@ -8,12 +8,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core import AuditEntry, is_id, iso
+from core import is_id, iso
 from matcher import Invalid
+from web import audit
 from web.pages.admin_forms import read_form, typed, when, words_for
 from web.pages.render import guarded, page, page_user, redirect
 from web.routes_webhooks import WebhookInput
-from webhooks import EVENTS, kick_lane
+from webhooks import EVENTS, UnknownEndpoint, kick_lane
 
 GROUPS = [
     ("Packages", "package."), ("Offers", "offer."), ("Deadlines", "deadline."), ("Questions", "question."),
@@ -92,10 +93,7 @@ async def register(request: Request) -> Response:
         errors = words_for(exc.fields or {}, PLAIN)
         return page(request, "admin_webhooks.html", admin, status=422, endpoints=await service.webhook_endpoints.all(),
                     groups=event_groups(), v=values, errors=errors, when=when, done="", event_words=event_words)
-    endpoint = await service.webhook_endpoints.register(given.url, list(given.events), admin.id)
-    await service.audit.record(AuditEntry(action="webhook.registered", actor_id=admin.id, actor_email=admin.email,
-                                          target_type="webhook", target_id=endpoint.id, target_name=endpoint.url,
-                                          before=None, after=endpoint.public()))
+    endpoint = await service.webhook_endpoints.register(given.url, list(given.events), audit.note(admin))
     # The secret is shown on this page once and never put in a URL.
     return page(request, "admin_webhook_secret.html", admin, endpoint=endpoint)
 
@@ -119,12 +117,11 @@ async def delete(request: Request) -> Response:
     admin = await page_user(request, "admin")
     service = request.state.brokerage
     endpoint_id = request.path_params["webhook_id"]
-    endpoint = await service.webhook_endpoints.find(endpoint_id) if is_id(endpoint_id, "whk") else None
-    if endpoint is not None:
-        await service.webhook_endpoints.delete(endpoint.id)
-        await service.audit.record(AuditEntry(action="webhook.deleted", actor_id=admin.id, actor_email=admin.email,
-                                              target_type="webhook", target_id=endpoint.id, target_name=endpoint.url,
-                                              before=endpoint.public(), after=None))
+    if is_id(endpoint_id, "whk"):
+        try:
+            await service.webhook_endpoints.delete(endpoint_id, audit.note(admin))
+        except UnknownEndpoint:
+            pass  # already gone (another admin, another tab): what was asked for is so
     return redirect("/admin/webhooks?done=deleted")
 
 
@@ -138,11 +135,8 @@ async def resend(request: Request) -> Response:
     delivery = await service.webhook_deliveries.get(delivery_id) if is_id(delivery_id, "dlv") else None
     if delivery is None or delivery.endpoint_id != endpoint_id:
         return redirect(f"/admin/webhooks/{endpoint_id}")
-    if await service.webhook_deliveries.resend(delivery):
+    if await service.webhook_deliveries.resend(endpoint, delivery, audit.note(admin)):
         await kick_lane(service.arq, endpoint_id, delivery.lane)
-        await service.audit.record(AuditEntry(action="webhook.resent", actor_id=admin.id, actor_email=admin.email,
-                                              target_type="webhook", target_id=endpoint_id, target_name=delivery.event_id,
-                                              before=None, after={"delivery_id": delivery.id, "event_id": delivery.event_id}))
     return redirect(f"/admin/webhooks/{endpoint_id}?done=resent")
 
 
