@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -277,3 +278,66 @@ async def test_an_admin_change_through_the_api_is_in_the_audit_api_and_csv_once(
         assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv"), path
         rows = [(r["action"], r["target_id"]) for r in csv.DictReader(io.StringIO(exported.text))]
         assert {pair: rows.count(pair) for pair in made} == {pair: 1 for pair in made}, path
+
+
+async def test_admin_changes_through_the_pages_are_in_the_audit_csv_once(world: World) -> None:
+    admin = world.admin
+    csrf = "c" * 43
+    async with httpx.AsyncClient(base_url=world.service.url(), cookies={"session": admin.token or "", "csrf": csrf}) as page:
+        async def submit(path: str, expect: int = 303, **form: Any) -> None:
+            answer = await page.post(path, data={"csrf_token": csrf, **form})
+            assert answer.status_code == expect, (path, answer.status_code)
+
+        await submit("/admin/areas/new", name="Hitchin", districts="SG5")
+        area = next(a for a in await admin("GET", "/api/areas", expect=200) if a["name"] == "Hitchin")
+        await submit(f"/admin/areas/{area['id']}/edit", districts="SG5 SG3")
+        alpha = world.providers["Alpha Care"]["id"]
+        await submit(f"/admin/providers/{alpha}/status", status="suspended", reason="Safeguarding concern raised")
+        await submit("/admin/users/new", email="new.broker@council.test", role="broker", password="a-long-password-1")
+        [user] = (await admin("GET", "/api/users?q=new.broker", expect=200))["items"]
+        for action in ("unlock", "deactivate", "reactivate"):
+            await submit(f"/admin/users/{user['id']}/{action}", reason=f"Asked to {action}")
+        await submit("/admin/webhooks", expect=200, url="https://finance.example.test/hooks", events="package.posted")
+        [hook] = await admin("GET", "/api/webhooks", expect=200)
+        await submit(f"/admin/webhooks/{hook['id']}/delete")
+        await submit(f"/admin/webhooks/{hook['id']}/delete")  # twice (another tab): gone already, one entry
+
+    made = [("area.created", area["id"]), ("area.updated", area["id"]), ("provider.status_changed", alpha),
+            ("user.created", user["id"]), ("user.unlocked", user["id"]), ("user.deactivated", user["id"]),
+            ("user.reactivated", user["id"]), ("webhook.registered", hook["id"]), ("webhook.deleted", hook["id"])]
+    exported = await admin.raw("GET", "/admin/audit?format=csv", headers={"Cookie": f"session={admin.token}"})
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    pairs = [(r["action"], r["target_id"]) for r in rows]
+    assert {pair: pairs.count(pair) for pair in made} == {pair: 1 for pair in made}
+    assert pairs[:len(made)] == made[::-1]
+    assert {r["actor_email"] for r in rows[:len(made)]} == {admin.user["email"]}
+    assert [r["reason"] for r in rows[2:5]] == ["Asked to reactivate", "Asked to deactivate", "Asked to unlock"]
+
+
+async def test_a_delivery_sent_again_from_the_api_and_the_page_is_audited_once_each(world: World) -> None:
+    from tests.waits import eventually
+    from tests.webhooks.receiver import Receiver
+    from tests.webhooks.test_webhooks import one_delivered
+
+    receiver = await Receiver().start()
+    try:
+        created, delivery = await one_delivered(world, receiver)
+        resend = f"/api/webhooks/{created['id']}/deliveries/{delivery['id']}/resend"
+
+        async def acknowledged(times: int) -> None:
+            async def done() -> bool:
+                return len(receiver.acknowledged()) == times
+            await eventually(done, f"the delivery acknowledged {times} times")
+
+        await world.admin("POST", resend, expect=202)
+        await acknowledged(2)
+        csrf = "c" * 43
+        async with httpx.AsyncClient(base_url=world.service.url(), cookies={"session": world.admin.token or "", "csrf": csrf}) as page:
+            answer = await page.post("/admin" + resend.removeprefix("/api"), data={"csrf_token": csrf})
+            assert answer.status_code == 303
+        await acknowledged(3)
+    finally:
+        await receiver.stop()
+    trail = await world.admin("GET", "/api/audit?action=webhook.resent", expect=200)
+    assert [(e["target_id"], e["target_name"], e["after"]) for e in trail["items"]] == \
+        [(created["id"], created["url"], {"delivery_id": delivery["id"], "event_id": delivery["event_id"]})] * 2
