@@ -45,7 +45,7 @@ RATE_WINDOW_S = 60
 
 
 def login_rate(client_ip: str) -> str:
-    """zset of sign-in attempts from one address in the last RATE_WINDOW_S (credential stuffing)."""
+    """zset of failed sign-ins from one address in the last RATE_WINDOW_S (credential stuffing)."""
     return f"{PREFIX}rate:login:{client_ip}"
 
 

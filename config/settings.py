@@ -81,7 +81,7 @@ class Settings:
     ws_send_queue: int = 1000
     ws_buffer_bytes: int = 1 << 20
     realtime_port: int = 8001
-    login_rate_per_min: int = 60
+    login_rate_per_min: int = 120
     session_ttl_s: int = 14 * 86400
     event_retention_s: int = 8 * 86400
     redis_sentinels: tuple[tuple[str, int], ...] = ()
@@ -161,7 +161,7 @@ class Settings:
             reminder_at=read("REMINDER_AT", 0.75, _fraction),
             # Links in emails and SMS point at the port actually served unless told otherwise.
             public_url=(env.get("PUBLIC_URL") or f"http://localhost:{read('PORT', 8000, _port)}").rstrip("/"),
-            login_rate_per_min=read("LOGIN_RATE_PER_MIN", 60, _positive_int),
+            login_rate_per_min=read("LOGIN_RATE_PER_MIN", 120, _positive_int),
             ws_send_queue=read("WS_SEND_QUEUE", 1000, _positive_int),
             ws_buffer_bytes=read("WS_BUFFER_BYTES", 1 << 20, _positive_int),
             realtime_port=read("REALTIME_PORT", 8001, _port),

@@ -11,14 +11,13 @@ from web.api import ADMIN, ANYONE, PUBLIC, Call
 from web.http import bearer_token, brokerage, no_content, ok
 from web.inputs import LoginInput, NewUserInput, PreferencesInput
 from web.outputs import Me, NewUser, Session
-from web.ratelimit import check_login_rate
+from web.ratelimit import sign_in
 
 
 async def login(call: Call) -> Response:
     service = brokerage(call.request)
-    await check_login_rate(call.request, service.redis, service.settings.login_rate_per_min)
     given: LoginInput = call.body
-    token, user = await service.accounts.login(given.email, given.password)
+    token, user = await sign_in(call.request, service, given.email, given.password)
     return ok({"token": token, "user": user.public()})
 
 

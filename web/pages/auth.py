@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from config import MAX_PASSWORD
 from web.errors import DOMAIN_ERRORS, HttpError, status_of
-from web.ratelimit import check_login_rate
+from web.ratelimit import sign_in
 from web.pages.render import SESSION_COOKIE, guarded, home_of, page, page_user, redirect
 
 MESSAGES = {
@@ -58,8 +58,7 @@ async def login(request: Request) -> Response:
     attempts = service.settings.lockout_attempts
     if not errors:
         try:
-            await check_login_rate(request, service.redis, service.settings.login_rate_per_min)
-            token, user = await service.accounts.login(email, password)
+            token, user = await sign_in(request, service, email, password)
         except (*DOMAIN_ERRORS, HttpError) as exc:
             errors["form"] = MESSAGES[exc.code].format(attempts=attempts) if exc.code in MESSAGES else exc.message
             return page(request, "login.html", None, status=status_of(exc), next=target or "", errors=errors, email=email,
