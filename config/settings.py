@@ -24,7 +24,9 @@ class Smtp:
     port: int
     username: str | None
     password: str | None = field(repr=False)
-    starttls: bool
+    # True: STARTTLS required; False: never; None (SMTP_STARTTLS unset, the contract's
+    # default): used whenever the server offers it.
+    starttls: bool | None
     mail_from: str
 
 
@@ -70,7 +72,7 @@ class Settings:
     release: str = "all"
     lockout_attempts: int = 5
     lockout_s: int = 900
-    smtp: Smtp = field(default_factory=lambda: Smtp(None, 587, None, None, True, "brokerage@localhost"))
+    smtp: Smtp = field(default_factory=lambda: Smtp(None, 587, None, None, None, "brokerage@localhost"))
     twilio: Twilio = field(default_factory=lambda: Twilio(None, None, None, None))
     push: Push = field(default_factory=Push)
     webhooks: Webhooks = field(default_factory=Webhooks)
@@ -138,7 +140,7 @@ class Settings:
                 port=read("SMTP_PORT", 587, _port),
                 username=env.get("SMTP_USERNAME") or None,
                 password=env.get("SMTP_PASSWORD") or None,
-                starttls=read("SMTP_STARTTLS", True, _bool),
+                starttls=read("SMTP_STARTTLS", None, _bool),
                 mail_from=env.get("MAIL_FROM") or "brokerage@localhost",
             ),
             twilio=Twilio(
@@ -159,8 +161,10 @@ class Settings:
             ),
             sms_fallback_s=read("SMS_FALLBACK_S", 900, _positive_int),
             reminder_at=read("REMINDER_AT", 0.75, _fraction),
-            # Links in emails and SMS point at the port actually served unless told otherwise.
-            public_url=(env.get("PUBLIC_URL") or f"http://localhost:{read('PORT', 8000, _port)}").rstrip("/"),
+            # The contract's default, whatever PORT is: every process (web, worker, realtime)
+            # must agree on it, or Twilio signatures made over the worker's callback address
+            # fail on the web process. A service on another port sets PUBLIC_URL.
+            public_url=(env.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
             login_rate_per_min=read("LOGIN_RATE_PER_MIN", 60, _positive_int),
             ws_send_queue=read("WS_SEND_QUEUE", 1000, _positive_int),
             ws_buffer_bytes=read("WS_BUFFER_BYTES", 1 << 20, _positive_int),
