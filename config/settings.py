@@ -102,7 +102,9 @@ class Settings:
     # Council call-duration bands: (longest minutes in the band, fraction of the hourly rate);
     # a visit longer than the last band is paid pro rata. Hertfordshire's schedule by default.
     call_bands: tuple[tuple[int, float], ...] = ((20, 0.4), (35, 0.6), (50, 0.8), (60, 1.0))
-    variation_flex: float = 0.10
+    # A provider's variation within this fraction of the weekly hours is accepted at once.
+    # Off (0) by default: the contract has the other side accept or decline every variation.
+    variation_flex: float = 0.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -171,7 +173,7 @@ class Settings:
             realtime_port=read("REALTIME_PORT", 8001, _port),
             round_speed_kmh=read("ROUND_SPEED_KMH", 25.0, _positive_float),
             call_bands=read("CALL_BANDS", ((20, 0.4), (35, 0.6), (50, 0.8), (60, 1.0)), _call_bands),
-            variation_flex=read("VARIATION_FLEX", 0.10, _fraction),
+            variation_flex=read("VARIATION_FLEX", 0.0, _fraction),
             geo_cache=Path(env["GEO_CACHE_DIR"]).resolve() if env.get("GEO_CACHE_DIR") else None,
             redis_sentinels=read("REDIS_SENTINELS", (), _host_ports),
             redis_master_name=env.get("REDIS_MASTER_NAME") or "mymaster",
