@@ -24,7 +24,9 @@ class Smtp:
     port: int
     username: str | None
     password: str | None = field(repr=False)
-    starttls: bool
+    # True: STARTTLS required; False: never; None (SMTP_STARTTLS unset, the contract's
+    # default): used whenever the server offers it.
+    starttls: bool | None
     mail_from: str
 
 
@@ -70,7 +72,7 @@ class Settings:
     release: str = "all"
     lockout_attempts: int = 5
     lockout_s: int = 900
-    smtp: Smtp = field(default_factory=lambda: Smtp(None, 587, None, None, True, "brokerage@localhost"))
+    smtp: Smtp = field(default_factory=lambda: Smtp(None, 587, None, None, None, "brokerage@localhost"))
     twilio: Twilio = field(default_factory=lambda: Twilio(None, None, None, None))
     push: Push = field(default_factory=Push)
     webhooks: Webhooks = field(default_factory=Webhooks)
@@ -100,7 +102,9 @@ class Settings:
     # Council call-duration bands: (longest minutes in the band, fraction of the hourly rate);
     # a visit longer than the last band is paid pro rata. Hertfordshire's schedule by default.
     call_bands: tuple[tuple[int, float], ...] = ((20, 0.4), (35, 0.6), (50, 0.8), (60, 1.0))
-    variation_flex: float = 0.10
+    # A provider's variation within this fraction of the weekly hours is accepted at once.
+    # Off (0) by default: the contract has the other side accept or decline every variation.
+    variation_flex: float = 0.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -138,7 +142,7 @@ class Settings:
                 port=read("SMTP_PORT", 587, _port),
                 username=env.get("SMTP_USERNAME") or None,
                 password=env.get("SMTP_PASSWORD") or None,
-                starttls=read("SMTP_STARTTLS", True, _bool),
+                starttls=read("SMTP_STARTTLS", None, _bool),
                 mail_from=env.get("MAIL_FROM") or "brokerage@localhost",
             ),
             twilio=Twilio(
@@ -159,15 +163,17 @@ class Settings:
             ),
             sms_fallback_s=read("SMS_FALLBACK_S", 900, _positive_int),
             reminder_at=read("REMINDER_AT", 0.75, _fraction),
-            # Links in emails and SMS point at the port actually served unless told otherwise.
-            public_url=(env.get("PUBLIC_URL") or f"http://localhost:{read('PORT', 8000, _port)}").rstrip("/"),
+            # The contract's default, whatever PORT is: every process (web, worker, realtime)
+            # must agree on it, or Twilio signatures made over the worker's callback address
+            # fail on the web process. A service on another port sets PUBLIC_URL.
+            public_url=(env.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
             login_rate_per_min=read("LOGIN_RATE_PER_MIN", 120, _positive_int),
             ws_send_queue=read("WS_SEND_QUEUE", 1000, _positive_int),
             ws_buffer_bytes=read("WS_BUFFER_BYTES", 1 << 20, _positive_int),
             realtime_port=read("REALTIME_PORT", 8001, _port),
             round_speed_kmh=read("ROUND_SPEED_KMH", 25.0, _positive_float),
             call_bands=read("CALL_BANDS", ((20, 0.4), (35, 0.6), (50, 0.8), (60, 1.0)), _call_bands),
-            variation_flex=read("VARIATION_FLEX", 0.10, _fraction),
+            variation_flex=read("VARIATION_FLEX", 0.0, _fraction),
             geo_cache=Path(env["GEO_CACHE_DIR"]).resolve() if env.get("GEO_CACHE_DIR") else None,
             redis_sentinels=read("REDIS_SENTINELS", (), _host_ports),
             redis_master_name=env.get("REDIS_MASTER_NAME") or "mymaster",

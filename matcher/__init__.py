@@ -10,7 +10,7 @@ from matcher.availability import AvailabilityStore, parse_district
 from matcher.availability_match import AvailabilityDesk, ordered_matches
 from matcher.deadlines import DeadlineKeeper, TooEarly, schedule_window
 from matcher.errors import BrokerageError, Conflict, Forbidden, Invalid, NotFound
-from matcher.fields import DATE_PATTERN, Email, Id, Input, OptionalReason, Phone, Query, field_errors, no_controls
+from matcher.fields import DATE_PATTERN, PHONE_PATTERN, Email, Id, Input, OptionalReason, Phone, Query, field_errors, no_controls
 from matcher.inputs import (
     AreaInput,
     AreaPatch,
@@ -61,7 +61,7 @@ __all__ = [
     # typed inputs (parsed by web, taken by the stores) and their building blocks
     "AreaInput", "AreaPatch", "AvailabilityInput", "AwardInput", "Email", "Id", "Input", "OfferInput", "OptionalReason", "PackageInput", "Phone",
     "ProviderInput", "ProviderPatch", "Query", "ReasonInput", "field_errors", "no_controls",
-    "DATE_PATTERN", "AnswerInput", "DeclineInput", "QuestionInput", "VariationInput",
+    "DATE_PATTERN", "PHONE_PATTERN", "AnswerInput", "DeclineInput", "QuestionInput", "VariationInput",
     "Area", "AreaStore", "AvailabilityDesk", "AvailabilityStore", "BANDS", "BrokerageError",
     "CLIENT_GROUPS", "Conflict", "DAYS", "DeadlineKeeper", "Forbidden", "Invalid",
     "Match", "NotFound", "Offer", "OfferBook", "PACKAGE_STATUSES", "Package", "PackageQuery", "PackageStore",

@@ -94,7 +94,7 @@ class AvailabilityDesk:
             pipe.hset(keys.package_matches(package_id), provider_id, json.dumps(match.to_dict()))
             self.packages.events.queue(pipe, Event(
                 type="package.matched", actor=actor, package_id=package_id, audience=[provider_id],
-                data={"provider_id": provider_id, "package": views.provider_view(package, match, fit_of(package) if fit_of else None), "reason": "availability"},
+                data=views.matched_data(provider_id, views.provider_view(package, match, fit_of(package) if fit_of else None), reason="availability"),
             ))
             return True
 

@@ -122,5 +122,5 @@ class PackagePosting(PackageReading):
             pipe.zadd(keys.provider_packages(candidate.provider.id), {package.id: now})
             self.events.queue(pipe, Event(
                 type="package.matched", actor=actor, package_id=package.id, audience=[candidate.provider.id],
-                data={"provider_id": candidate.provider.id, "package": views.provider_view(package, match, (fits or {}).get(candidate.provider.id))},
+                data=views.matched_data(candidate.provider.id, views.provider_view(package, match, (fits or {}).get(candidate.provider.id))),
             ))

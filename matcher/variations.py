@@ -1,8 +1,10 @@
 """Variations after award: new hours or visits, proposed by one side, decided by the other.
 
 Accepting changes the package's needs and issues the next purchase order version in the
-same transaction. A provider's change within `VARIATION_FLEX` of the weekly hours is
-accepted at once (Hertfordshire's 10 % flex) and brokers are told (`auto: true`). The answer
+same transaction. Where a council allows it (`VARIATION_FLEX`, e.g. 0.1 for Hertfordshire's
+10 % flex; off by default, as the contract has the other side decide every variation), a
+provider's change within that fraction of the weekly hours is accepted at once and brokers
+are told (`auto: true`). The answer
 to proposing still says `status: "proposed"` (the contract's; what was made is a proposal)
 with `accepted_automatically: true`, and the broker accepting it afterwards answers 200 and
 changes nothing: clients written to the contract, unaware of the flex, keep working."""
@@ -62,7 +64,8 @@ def hours_of(visits: list[dict[str, Any]]) -> float:
 
 
 def within_flex(old_hours: float, new_hours: float, flex: float) -> bool:
-    return old_hours > 0 and abs(new_hours - old_hours) <= flex * old_hours + 1e-9
+    """Whether the flex rule accepts the change at once; a flex of 0 (the default) never does."""
+    return flex > 0 and old_hours > 0 and abs(new_hours - old_hours) <= flex * old_hours + 1e-9
 
 
 class Variations:

@@ -34,6 +34,14 @@ def provider_view(package: Package, match: Match | None, round_fit: dict[str, An
     return view
 
 
+def matched_data(provider_id: str, view: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A `package.matched` event's data. The contract writes it "package.matched (redacted
+    package)" as it writes "package.closed ({package_id, reason})": the data is the redacted
+    view itself, with `package_id` and `provider_id` beside it; the same view stays under
+    `package`, where the pages and earlier clients read it."""
+    return {**view, "package_id": view["id"], "provider_id": provider_id, "package": view, **extra}
+
+
 def offer_summary(package: Package) -> dict[str, Any]:
     """A package beside a provider's own offer: what any matched provider may see."""
     return {"id": package.id, "status": package.status, "urgency": package.urgency, "district": package.district,

@@ -97,7 +97,8 @@ class SmtpSender:
         client = aiosmtplib.SMTP(
             hostname=self.smtp.host, port=self.smtp.port, timeout=TIMEOUT_S, start_tls=self.smtp.starttls,
             username=self.smtp.username, password=self.smtp.password,
-            tls_context=ssl.create_default_context() if self.smtp.starttls else None,
+            # Certificates are checked whenever the connection is upgraded (required or offered).
+            tls_context=None if self.smtp.starttls is False else ssl.create_default_context(),
         )
         await client.connect()
         return _Connection(client)

@@ -81,7 +81,10 @@ class Notification:
     def public(self) -> dict[str, Any]:
         return {
             "id": self.id, "user_id": self.user_id, "package_id": self.package_id, "channel": self.channel,
-            "device": self.device or None, "event": self.event, "status": self.status, "attempts": self.attempts,
+            # The contract's statuses: queued|sent|delivered|failed. "sending" is a lease taken
+            # while an attempt runs; until it ends the message is still waiting to go.
+            "device": self.device or None, "event": self.event, "status": QUEUED if self.status == SENDING else self.status,
+            "attempts": self.attempts,
             "provider_message_id": self.provider_message_id or None, "created_at": self.created_at,
             "updated_at": self.updated_at, "error": self.error or None,
         }

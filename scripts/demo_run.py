@@ -38,6 +38,8 @@ def main() -> None:
     # The demo shows the framework's tiers at work unless the user chose otherwise.
     base_env = {**os.environ}
     base_env.setdefault("RELEASE", "tiered")
+    # Links in the demo's emails and SMS point at the port it serves on.
+    base_env.setdefault("PUBLIC_URL", f"http://localhost:{base_env.get('PORT') or 8000}")
     settings = Settings.from_env(base_env)
     url = redis_url(settings)
     logins = asyncio.run(prepare(settings))

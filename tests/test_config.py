@@ -15,7 +15,15 @@ def test_defaults_match_the_contract() -> None:
     assert (s.release, s.lockout_attempts, s.lockout_s) == ("all", 5, 900)
     assert (s.sms_fallback_s, s.reminder_at, s.public_url) == (900, 0.75, "http://localhost:8000")
     assert s.smtp.host is None and s.twilio.account_sid is None
+    # SMTP_STARTTLS unset: STARTTLS when the server offers it (a plain loopback server works).
+    assert s.smtp.starttls is None
     assert (s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism) == (3, 65536, 4)
+
+
+def test_public_url_default_is_the_contracts_whatever_the_port() -> None:
+    # Every process must agree on it (the worker has no PORT): Twilio signs callbacks over it.
+    assert Settings.from_env({"PORT": "9123"}).public_url == "http://localhost:8000"
+    assert Settings.from_env({"PORT": "9123", "PUBLIC_URL": "http://localhost:9123/"}).public_url == "http://localhost:9123"
 
 
 def test_values_are_parsed() -> None:

@@ -97,6 +97,25 @@ async def test_provider_socket_carries_only_its_own_redacted_events(world: World
     assert all({"id", "type", "at", "data"} <= set(e) for e in broker_events)
 
 
+async def test_package_matched_data_is_the_redacted_package(world: World) -> None:
+    """The contract: "package.matched (redacted package)", like "package.closed ({package_id,
+    reason})": the event's data is the package as the provider may see it (with round_fit),
+    plus package_id and provider_id; also under `package`, as the pages read it."""
+    alpha = world.users["Alpha Care"]
+    async with websockets.connect(f"{world.service.ws_url()}?token={alpha.token}") as ws:
+        package = await world.post()
+        [matched] = [e for e in await collect(ws, until="package.matched") if e["type"] == "package.matched"]
+    data = matched["data"]
+    assert (data["id"], data["package_id"], data["provider_id"]) == (package["id"], package["id"], world.providers["Alpha Care"]["id"])
+    assert (data["status"], data["district"], data["sector"], data["urgency"]) == ("live", "SG1", "SG1 1", "amber")
+    assert {"distance_km", "matched_availability", "round_fit", "deadline", "visits", "hours_per_week"} <= set(data)
+    for private in ("postcode", "summary", "reference", "excluded_providers"):
+        assert private not in data and private not in data["package"]
+    view = await alpha("GET", f"/api/packages/{package['id']}", expect=200)
+    assert {k: data[k] for k in view} == view
+    assert data["package"] == {k: v for k, v in data.items() if k not in ("package", "package_id", "provider_id")}
+
+
 async def test_cookie_authenticates_the_socket(world: World) -> None:
     headers = {"Cookie": f"session={world.users['Alpha Care'].token}"}
     async with websockets.connect(world.service.ws_url(), additional_headers=headers) as ws:

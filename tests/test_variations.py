@@ -1,13 +1,69 @@
 """Variations after award: each side proposes, the other decides; accepting re-issues the
-purchase order as the next version; a provider's change within the flex is accepted at once."""
+purchase order as the next version. Where the council sets VARIATION_FLEX (off by default,
+as the contract has the other side decide every variation), a provider's change within the
+flex is accepted at once."""
 
 from __future__ import annotations
 
-from tests.conftest import World
+from typing import AsyncIterator, Iterator
+
+import pytest
+import redis
+
+from tests.conftest import SERVICE_ENV, World, _bootstrap_admin, build_world
+from tests.support import RedisServer, Service
 from web.outputs import ProposedVariation, PurchaseOrderOut, VariationOut
 from tests.test_purchase_orders import award
 
 ONE_VISIT = [{"days": ["mon", "wed", "fri"], "band": "morning", "minutes": 45, "carers": 1, "time_critical": False}]
+FLEX_DB = 4
+
+
+@pytest.fixture(scope="module")
+def flex_service(redis_server: RedisServer) -> Iterator[Service]:
+    svc = Service(redis_server.url(FLEX_DB), env={**SERVICE_ENV, "VARIATION_FLEX": "0.1"}).start()
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture
+def flex_clean(flex_service: Service, redis_server: RedisServer) -> Service:
+    # Sync, like conftest's `clean`: the admin bootstrap runs its own event loop.
+    with redis.Redis.from_url(redis_server.url(FLEX_DB)) as r:
+        r.flushdb()
+    _bootstrap_admin(flex_service)
+    return flex_service
+
+
+@pytest.fixture
+async def flex_world(flex_clean: Service) -> AsyncIterator[World]:
+    """The default world on a service with Hertfordshire's 10 % flex."""
+    w = await build_world(flex_clean)
+    yield w
+    for client in w.clients:
+        await client.aclose()
+
+
+async def test_a_providers_small_change_waits_for_the_broker_who_may_decline_it(world: World) -> None:
+    """The contract: a variation is proposed, and the other side accepts or declines it (200);
+    only accepting issues the next purchase order version. No flex by default."""
+    package, _ = await award(world, 20.0, visits=ONE_VISIT, hours_per_week=10.5)
+    pid = package["id"]
+    alpha = world.users["Alpha Care"]
+    made = await alpha("POST", f"/api/packages/{pid}/variations", {"reason": "Longer morning call", "hours_per_week": 11, "effective_from": "2030-01-06"}, expect=201)
+    assert made["status"] == "proposed" and made["accepted_automatically"] is False
+    listed = await world.broker("GET", f"/api/packages/{pid}/variations", expect=200)
+    assert [(v["id"], v["status"]) for v in listed] == [(made["id"], "proposed")]
+    assert (await world.broker("GET", f"/api/packages/{pid}/purchase-order", expect=200))["version"] == 1
+    declined = await world.broker("POST", f"/api/packages/{pid}/variations/{made['id']}/decline", {"reason": "Not agreed"}, expect=200)
+    assert declined["status"] == "declined"
+    assert (await world.broker("GET", f"/api/packages/{pid}", expect=200))["hours_per_week"] == 10.5
+    assert [o["version"] for o in await world.broker("GET", f"/api/packages/{pid}/purchase-orders", expect=200)] == [1]
+    # The other side accepting a second small change: the needs change and version 2 is issued.
+    again = await alpha("POST", f"/api/packages/{pid}/variations", {"reason": "Longer calls", "hours_per_week": 11, "effective_from": "2030-01-06"}, expect=201)
+    accepted = await world.broker("POST", f"/api/packages/{pid}/variations/{again['id']}/accept", expect=200)
+    assert (accepted["status"], accepted["purchase_order_version"]) == ("accepted", 2)
+    assert (await world.broker("GET", f"/api/packages/{pid}/purchase-order", expect=200))["weekly_hours"] == 11
 
 
 async def test_broker_proposes_provider_accepts_and_po_version_two(world: World) -> None:
@@ -83,8 +139,9 @@ async def test_hours_only_variations_are_priced_as_a_line_at_the_hourly_rate(wor
     alpha = world.users["Alpha Care"]
     first = await alpha("GET", f"/api/packages/{pid}/purchase-order", expect=200)
     assert (first["weekly_cost"], first["unscheduled_hours"], first["pattern_hours"]) == (48.0, None, 2.25)
-    # Within the flex (+0.2 h of 2.25 h): accepted at once; +0.2 h x 20.00 = +4.00.
-    await alpha("POST", f"/api/packages/{pid}/variations", {"reason": "Longer calls", "hours_per_week": 2.45, "effective_from": "2030-01-06"}, expect=201)
+    # The provider adds 0.2 h and the broker accepts: +0.2 h x 20.00 = +4.00.
+    longer = await alpha("POST", f"/api/packages/{pid}/variations", {"reason": "Longer calls", "hours_per_week": 2.45, "effective_from": "2030-01-06"}, expect=201)
+    await world.broker("POST", f"/api/packages/{pid}/variations/{longer['id']}/accept", expect=200)
     second = await alpha("GET", f"/api/packages/{pid}/purchase-order", expect=200)
     assert second["version"] == 2 and second["lines"] == first["lines"]
     assert second["unscheduled_hours"] == {"hours": 0.2, "hourly_rate": 20.0, "weekly_cost": 4.0}
@@ -115,7 +172,8 @@ async def test_hours_only_variations_are_priced_as_a_line_at_the_hourly_rate(wor
     assert [d["weekly_cost"] for d in issued] == [48.0, 52.0, 122.0, 33.0, 60.0]
 
 
-async def test_provider_change_within_flex_is_accepted_at_once_and_brokers_told(world: World) -> None:
+async def test_provider_change_within_flex_is_accepted_at_once_and_brokers_told(flex_world: World) -> None:
+    world = flex_world
     package, _ = await award(world, 20.0, visits=ONE_VISIT, hours_per_week=10)
     pid = package["id"]
     alpha = world.users["Alpha Care"]
@@ -159,7 +217,8 @@ async def test_variation_needs_an_awarded_package_and_valid_fields(world: World)
     await world.broker("POST", f"/api/packages/{package['id']}/variations/var_nope/accept", expect=404)
 
 
-async def test_variation_turnaround_in_the_report(world: World) -> None:
+async def test_variation_turnaround_in_the_report(flex_world: World) -> None:
+    world = flex_world
     package, _ = await award(world, 20.0, visits=ONE_VISIT, hours_per_week=10)
     pid = package["id"]
     alpha = world.users["Alpha Care"]

@@ -4,15 +4,16 @@ own inputs are in `matcher/inputs.py`."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator
 
-from accounts import CHANNELS, ROLES, normalise_phone
+from accounts import CHANNELS, ROLES
 from config import MAX_PASSWORD, MIN_PASSWORD
 from core import parse_moment
-from matcher import PACKAGE_STATUSES, URGENCIES, Email, Id, Input, Invalid, OptionalReason, Query, ReasonInput, no_controls
+from matcher import PACKAGE_STATUSES, PHONE_PATTERN, URGENCIES, Email, Id, Input, Invalid, OptionalReason, Query, ReasonInput, no_controls
 
 
 Channel = Literal[CHANNELS]
@@ -59,25 +60,29 @@ class QuietHours(Input):
     tz: TimeZone = "Europe/London"
 
 
-PHONE_HELP = "Enter a UK mobile number like 07700 900123 or +44 7700 900123, or an international number starting with +"
+PHONE_HELP = "Enter the mobile number in international format, starting with + and the country code, like +447700900123"
 
 
 def _phone(value: object) -> object:
+    # The contract: "Phone in E.164 (+447700900123) else 422". The settings page turns the UK
+    # forms people type (07700 900123, +44 7700 900123, ...) into E.164 before it sends them.
+    if isinstance(value, str):
+        value = value.strip()
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or normalise_phone(value) is None:
+    if not isinstance(value, str) or not E164.fullmatch(value):
         raise ValueError(PHONE_HELP)
-    return normalise_phone(value)
+    return value
 
 
-# UK numbers as people type them (07700 900123, +44 7700 900123, ...), stored as E.164.
-UkPhone = Annotated[str, BeforeValidator(_phone), Field(examples=["07700 900123", "+447700900123"])]
+E164 = re.compile(PHONE_PATTERN)
+E164Phone = Annotated[str, BeforeValidator(_phone), Field(examples=["+447700900123"], description="E.164")]
 
 
 class PreferencesInput(Input):
     """Only the fields sent change; `null` clears phone, email or quiet hours."""
 
-    phone: UkPhone | None = None
+    phone: E164Phone | None = None
     email: Email | None = None
     channels: Channels = None  # type: ignore[assignment]
     quiet_hours: QuietHours | None = None

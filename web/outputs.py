@@ -246,7 +246,7 @@ class NotificationOut(Out):
     user_id: str
     channel: str
     event: str
-    status: Literal["queued", "sending", "sent", "delivered", "failed"]
+    status: Literal["queued", "sent", "delivered", "failed"]
     attempts: int
     provider_message_id: str | None
     device: str | None = None  # push: the subscription the message went to

@@ -128,3 +128,15 @@ async def test_only_brokers_list_notifications(notify_world: World) -> None:
     assert response.status_code == 422
     response = await notify_world.broker.raw("GET", "/api/notifications?package_id=pkg_nope")
     assert response.status_code == 404
+
+
+async def test_the_list_shows_only_the_contracts_statuses(notify_world: World) -> None:
+    """queued|sent|delivered|failed: a message whose attempt is under way ("sending", the
+    worker's lease) is listed as still queued."""
+    await only_alpha(notify_world, ["email"])
+    package = await notify_world.post(urgency="red")
+    [note] = await settled(notify_world, package["id"], 1)
+    async with EventLogReader(notify_world.service.redis_url) as log:
+        await log.redis.hset(keys.notification(note["id"]), "status", "sending")
+    [listed] = await notifications(notify_world, package["id"])
+    assert (listed["id"], listed["status"]) == (note["id"], "queued")

@@ -118,8 +118,10 @@ async def test_questions_and_variations_are_emailed_to_the_side_that_did_not_act
 
     offer = await world.users["Alpha Care"]("POST", f"/api/packages/{pid}/offers", {"hourly_rate": 22, "start_date": package["start_date"], "can_meet_needs": True}, expect=201)
     await world.broker("POST", f"/api/packages/{pid}/award", {"offer_id": offer["id"]}, expect=200)
-    await world.users["Alpha Care"]("POST", f"/api/packages/{pid}/variations", {"reason": "flex", "hours_per_week": 11, "effective_from": "2030-01-06"}, expect=201)
-    assert {n["user_id"] for n in await emails("variation.accepted", 1)} == {world.broker.user["id"]}
+    made = await world.users["Alpha Care"]("POST", f"/api/packages/{pid}/variations", {"reason": "flex", "hours_per_week": 11, "effective_from": "2030-01-06"}, expect=201)
     # The provider proposed it: its proposal is not mailed back to it; brokers hear of it.
     proposed = await emails("variation.proposed", 1)
     assert {n["user_id"] for n in proposed} == {world.broker.user["id"]}
+    # The broker accepted it: the provider hears.
+    await world.broker("POST", f"/api/packages/{pid}/variations/{made['id']}/accept", expect=200)
+    assert {n["user_id"] for n in await emails("variation.accepted", 1)} == {world.users["Alpha Care"].user["id"]}

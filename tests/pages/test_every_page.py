@@ -145,7 +145,8 @@ async def test_preferences_saved_and_phone_error_beside_field(world: World, brow
     await page.get_by_label("Mobile number for text messages").fill("07700 9001")
     await page.get_by_role("button", name="Save settings").click()
     await page.locator('[data-field="phone"] .govuk-error-message').wait_for()
-    await page.get_by_label("Mobile number for text messages").fill("+447700900123")
+    # Typed the way people write UK numbers: the page sends the API its E.164 form.
+    await page.get_by_label("Mobile number for text messages").fill("07700 900123")
     page_sms = page.locator("#green-sms")
     await page_sms.check()
     await page.get_by_label("From").fill("22:00")

@@ -36,8 +36,12 @@ async def board(request: Request) -> Response:
 async def package(request: Request) -> Response:
     user = await page_user(request, "provider")
     package_id = request.path_params["package_id"]
-    states = await team_states(request.state.brokerage, user, [package_id])
-    return page(request, "provider_package.html", user, package_id=package_id, team=states.get(package_id))
+    service = request.state.brokerage
+    states = await team_states(service, user, [package_id])
+    # The variation form says whether a small change is accepted at once (VARIATION_FLEX).
+    flex_pct = round(service.settings.variation_flex * 100, 1)
+    return page(request, "provider_package.html", user, package_id=package_id, team=states.get(package_id),
+                flex_pct=f"{flex_pct:g}")
 
 
 async def offers(request: Request) -> Response:

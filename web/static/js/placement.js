@@ -9,6 +9,8 @@ import { day, money, visit, when } from "./format.js";
 const root = document.getElementById("placement");
 const id = root.dataset.packageId;
 const broker = root.dataset.role === "broker";
+// VARIATION_FLEX as a percentage ("0" when every change waits for the council).
+const flexPct = Number(root.dataset.flexPct || "0");
 const base = `/api/packages/${encodeURIComponent(id)}`;
 let seq = 0;
 
@@ -128,7 +130,8 @@ function variationsSection(variations) {
     el("h3", { class: "govuk-heading-s", text: "Propose a change" }),
     form("variation-form", [
       field("New hours per week", "hours_per_week", input("text", "govuk-input--width-5", { inputmode: "decimal", spellcheck: "false" }),
-        broker ? "The provider accepts or declines." : "A change within the council's flex (10 %) is accepted at once; the council is told."),
+        broker ? "The provider accepts or declines."
+          : flexPct > 0 ? `A change within the council's flex (${flexPct} %) is accepted at once; the council is told.` : "The council accepts or declines."),
       dateInput("effective_from", "Effective from"),
       field("Reason", "reason", textarea()),
     ], "Propose change", `${base}/variations`, (f) => {
