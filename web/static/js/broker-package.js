@@ -2,15 +2,17 @@
 // the award (with a confirmation step) and the audit trail; kept live over /ws.
 import { api } from "./api.js";
 import { announce, el, pageError, summaryList } from "./dom.js";
-import { describe } from "./events.js";
+import { describe, toggleDeliveries } from "./events.js";
 import { URGENCY, countdown, day, money, roundFit, visit, when, words } from "./format.js";
 import { LiveFeed } from "./live.js";
-import { knowUsers, providersIn, usersIn } from "./people.js";
-import { knowProviders, nameOf, providerNames } from "./providers.js";
+import { knowPeople } from "./people.js";
+import { nameOf, providerNames } from "./providers.js";
 
 const root = document.getElementById("package");
 const id = root.dataset.packageId;
 const confirmBox = document.getElementById("award-confirm");
+const historyList = document.getElementById("history");
+const showDelivery = document.getElementById("show-delivery");
 let current = null;
 let chosen = null;
 
@@ -79,29 +81,47 @@ document.getElementById("award-yes").addEventListener("click", async () => {
   await load();
 });
 
-async function loadHistory() {
-  const result = await api("GET", `/api/packages/${encodeURIComponent(id)}/history`);
-  if (!result.ok) return;
+// One line per event of the package's audit trail, each once (by its id); message receipts
+// follow the "show deliveries" checkbox, as in the live feed.
+function renderHistory(history) {
   const packages = new Map([[id, current]]);
-  await Promise.all([knowUsers(result.data.flatMap(usersIn)), knowProviders(result.data.flatMap(providersIn))]);
-  document.getElementById("history").replaceChildren(...result.data.map((e) =>
-    historyItem(e, describe(e, packages))));
+  const seen = new Set();
+  const items = [];
+  for (const e of history) {
+    if (seen.has(e.id)) continue;
+    seen.add(e.id);
+    const line = describe(e, packages);
+    items.push(el("li", { class: `govuk-body${line.tone ? " app-feed__item--" + line.tone : ""}`, "data-type": e.type, "data-event-id": e.id, hidden: line.delivery && !showDelivery.checked },
+      el("time", { datetime: e.at, text: when(e.at) }), line.text,
+      line.by ? el("span", { class: "app-feed__by" }, ` By ${line.by}.`) : null));
+  }
+  historyList.replaceChildren(...items);
 }
 
-function historyItem(e, line) {
-  return el("li", { class: "govuk-body" }, el("time", { datetime: e.at, text: when(e.at) }), line.text,
-    line.by ? el("span", { class: "app-feed__by" }, ` By ${line.by}.`) : null);
-}
-
-async function load() {
+async function fetchAll() {
   await providerNames();
-  const result = await api("GET", `/api/packages/${encodeURIComponent(id)}`);
-  if (!result.ok) { root.removeAttribute("aria-busy"); pageError(result.error.message); return; }
-  current = result.data;
+  const path = `/api/packages/${encodeURIComponent(id)}`;
+  const [pkg, offers, history] = await Promise.all([api("GET", path), api("GET", `${path}/offers`), api("GET", `${path}/history`)]);
+  if (!pkg.ok) { root.removeAttribute("aria-busy"); pageError(pkg.error.message); return; }
+  const trail = history.ok ? history.data : [];
+  await knowPeople(trail);
+  current = pkg.data;
   renderPackage(current);
-  const offers = await api("GET", `/api/packages/${encodeURIComponent(id)}/offers`);
   renderOffers(offers.ok ? offers.data : []);
-  await loadHistory();
+  renderHistory(trail);
+}
+
+// One load at a time, and one more after it when events arrive meanwhile (a wave of matches
+// is many events): an answer that started earlier never paints over a later one.
+let loading = null;
+let again = false;
+function load() {
+  if (loading) { again = true; return loading; }
+  loading = fetchAll().finally(() => {
+    loading = null;
+    if (again) { again = false; load(); }
+  });
+  return loading;
 }
 
 const feed = new LiveFeed({
@@ -109,7 +129,7 @@ const feed = new LiveFeed({
   onEvent: (msg) => {
     const d = msg.data || {};
     const pid = d.package_id || (d.package && d.package.id) || (d.offer && d.offer.package_id);
-    if (pid === id && !msg.type.startsWith("notification.")) {
+    if (pid === id) {
       if (msg.type === "offer.submitted") announce("A new offer has arrived.");
       load();
     }
@@ -117,6 +137,7 @@ const feed = new LiveFeed({
   onResync: load,
 });
 feed.start();
+toggleDeliveries(historyList, showDelivery);
 load();
 setInterval(() => {
   for (const t of document.querySelectorAll("time[data-deadline]")) t.textContent = countdown(t.dataset.deadline);
