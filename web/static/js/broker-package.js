@@ -16,15 +16,49 @@ const showDelivery = document.getElementById("show-delivery");
 let current = null;
 let chosen = null;
 
-function renderPackage(p) {
+// Only a live package has a deadline to count down; after it, the outcome: who it was
+// awarded to, at what rate, and its purchase order; or why it closed.
+function outcome(p, offers, history) {
+  const last = (type) => history.filter((e) => e.type === type).pop();
+  switch (p.status) {
+    case "live":
+      return ["Deadline", el("span", {}, el("time", { datetime: p.deadline, "data-deadline": p.deadline, text: countdown(p.deadline) }), ` (${when(p.deadline)})`)];
+    case "awaiting_award":
+      return ["Deadline", `Passed ${when(p.deadline)}: ready to award.`];
+    case "awarded": {
+      const offer = offers.find((o) => o.id === p.awarded_offer_id);
+      const order = last("purchase_order.issued");
+      return ["Outcome", el("span", {},
+        `Awarded to ${nameOf(p.awarded_provider_id)}${offer ? ` at ${money(offer.hourly_rate)} an hour` : ""} on ${when(p.awarded_at)}.`, el("br"),
+        el("a", { class: "govuk-link", href: `/purchase-orders/${encodeURIComponent(p.id)}` },
+          order ? `Purchase order ${order.data.number}, version ${order.data.version}` : "Purchase order"))];
+    }
+    case "withdrawn": {
+      const withdrawn = last("package.withdrawn");
+      return ["Outcome", `Withdrawn on ${when(p.closed_at)}${withdrawn && withdrawn.data.reason ? `: ${withdrawn.data.reason}` : "."}`];
+    }
+    case "unplaced":
+      return ["Outcome", `Unplaced: nobody offered by the deadline, ${when(p.deadline)}.`];
+    case "handed_back": {
+      const back = last("package.handed_back");
+      return ["Outcome", el("span", {},
+        `Handed back${back ? ` by ${nameOf(back.data.provider_id)}` : ""} on ${when(p.closed_at)}${back && back.data.reason ? `: ${back.data.reason}` : ""}.`,
+        p.new_package_id ? el("br") : null, p.new_package_id ? el("a", { class: "govuk-link", href: `/broker/packages/${encodeURIComponent(p.new_package_id)}` }, "The package as posted again") : null)];
+    }
+    default:
+      return ["Deadline", when(p.deadline)];
+  }
+}
+
+function renderPackage(p, offers, history) {
   const u = URGENCY[p.urgency];
   document.getElementById("package-title").textContent = `${p.postcode} (${p.area || p.district})`;
   document.title = `${p.postcode} – Home care brokerage`;
   root.replaceChildren(
-    el("p", {}, el("strong", { class: `govuk-tag ${u.tag}`, text: `${u.name}: ${u.words}` }), " ",
+    el("p", {}, el("strong", { class: `govuk-tag ${u.tag}`, text: p.status === "live" ? `${u.name}: ${u.words}` : u.name }), " ",
       el("strong", { class: "govuk-tag govuk-tag--grey", text: words(p.status) })),
     summaryList([
-      ["Deadline", el("span", {}, p.status === "live" ? el("time", { datetime: p.deadline, "data-deadline": p.deadline, text: countdown(p.deadline) }) : "", ` ${when(p.deadline)}`)],
+      outcome(p, offers, history),
       ["Matched providers", `${p.matched} (wave ${p.wave})`],
       ["Hours per week", String(p.hours_per_week)],
       ["Visits", el("ul", { class: "govuk-list" }, (p.visits || []).map((v) => el("li", { text: visit(v) })))],
@@ -34,10 +68,23 @@ function renderPackage(p) {
       ["Summary for providers", p.shareable_summary || null],
       ["Private notes", p.summary || null],
       ["Reference", p.reference || null],
-      ["Awarded to", p.awarded_provider_id ? nameOf(p.awarded_provider_id) : null],
       ["Ruled out", (p.excluded_providers || []).length ? `${p.excluded_providers.map(nameOf).join(", ")}${p.excluded_reason ? `: ${p.excluded_reason}` : ""}` : null],
     ]));
   root.removeAttribute("aria-busy");
+  hideStaleActions(p.status);
+}
+
+// The actions were drawn for the status the page opened with: once the package moves on
+// (awarded, closed) while the page is open, those that no longer apply go.
+function hideStaleActions(status) {
+  const open = status === "live" || status === "awaiting_award";
+  for (const [selector, applies] of [["#extend", status === "live"], ["#release", status === "live"], ["#withdraw", open]]) {
+    const node = document.querySelector(selector);
+    if (node && !applies) node.hidden = true;
+  }
+  const heading = document.getElementById("actions");
+  const left = ["#extend", "#release", "#withdraw", "#repost"].some((s) => { const n = document.querySelector(s); return n && !n.hidden; });
+  if (heading && !left) heading.hidden = true;
 }
 
 function renderOffers(offers) {
@@ -106,7 +153,7 @@ async function fetchAll() {
   const trail = history.ok ? history.data : [];
   await knowPeople(trail);
   current = pkg.data;
-  renderPackage(current);
+  renderPackage(current, offers.ok ? offers.data : [], trail);
   renderOffers(offers.ok ? offers.data : []);
   renderHistory(trail);
 }
