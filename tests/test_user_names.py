@@ -10,8 +10,10 @@ async def test_names_of_users_for_brokers_only(world: World) -> None:
     alpha = world.users["Alpha Care"]
     me = alpha.user
     answer = await world.broker("GET", f"/api/users/names?ids={me['id']},usr_00000000000,system", expect=200)
-    assert answer == {"names": {me["id"]: me["email"]}}
-    assert await world.broker("GET", "/api/users/names", expect=200) == {"names": {}}
+    assert answer == {"names": {me["id"]: me["email"]}, "providers": {me["id"]: world.providers["Alpha Care"]["id"]}}
+    broker = world.broker.user
+    assert await world.broker("GET", f"/api/users/names?ids={broker['id']}", expect=200) == {"names": {broker["id"]: broker["email"]}, "providers": {}}
+    assert await world.broker("GET", "/api/users/names", expect=200) == {"names": {}, "providers": {}}
     too_many = ",".join(f"usr_{n:011x}" for n in range(51))
     bad = await world.broker.raw("GET", f"/api/users/names?ids={too_many}")
     assert bad.status_code == 422 and bad.json()["error"]["fields"]["ids"]

@@ -169,6 +169,7 @@ class RecentEvents(Out):
 
 class UserNames(Out):
     names: dict[str, str] = Field(description="user id -> the name shown for them (their email address)")
+    providers: dict[str, str] = Field(description="user id -> the provider id that user works for (provider users only)")
 
 
 class PostedPackage(PackageView):

@@ -78,12 +78,15 @@ async def recent_events(call: Call) -> Response:
 
 async def user_names(call: Call) -> Response:
     """`GET /api/users/names?ids=usr_1,usr_2` (broker): who each user id in the feed is (the
-    user's email address, the name the service knows them by); ids of no user are left out."""
+    user's email address, the name the service knows them by), and the provider each provider
+    user works for (so a message's line can name the provider it reached); ids of no user are
+    left out."""
     wanted = {i for i in (part.strip() for part in call.query.ids.split(",")) if i}
     if len(wanted) > NAMES_AT_ONCE:
         raise HttpError(422, "invalid_fields", f"Ask for at most {NAMES_AT_ONCE} users at once.", {"ids": f"at most {NAMES_AT_ONCE} ids"})
     users = await brokerage(call.request).accounts.list() if wanted else []
-    return ok({"names": {u.id: u.email for u in users if u.id in wanted}})
+    known = [u for u in users if u.id in wanted]
+    return ok({"names": {u.id: u.email for u in known}, "providers": {u.id: u.provider_id for u in known if u.provider_id}})
 
 
 T = "packages"

@@ -330,7 +330,7 @@ async def test_feed_names_users_not_ids_after_reload_and_live(world: World, brow
     # The offer's start date in words (Tue, 1 Dec 2026), not the API's ISO date.
     assert re.search(r"from \w{3}, \d{1,2} \w{3,4} \d{4}\. By " + re.escape(alpha_email) + r"\.", text) and tomorrow() not in text
     assert "usr_" not in text and "prv_" not in text
-    await page.get_by_label("Show email and text message deliveries").check()
+    await page.get_by_label("Show email, text and push message deliveries").check()
     deliveries = page.locator("#feed > li[data-type^='notification.']:not([hidden])")
     if await deliveries.count():
         delivered = await deliveries.all_inner_texts()

@@ -2,13 +2,14 @@
 // drawn, a radius as a circle around its postcode district's centre (approximate; the
 // exact coverage is written out above the map).
 import { api } from "./api.js";
+import { declutter } from "./map-labels.js";
 
 async function draw() {
   const box = document.getElementById("map");
   const note = document.getElementById("map-note");
   if (typeof window.L === "undefined") { note.hidden = false; note.textContent = "The map could not be drawn; the coverage is written out above."; return; }
   const coverage = JSON.parse(box.dataset.coverage || "[]");
-  const map = window.L.map("map", { attributionControl: false, keyboard: true });
+  const map = window.L.map("map", { attributionControl: false, keyboard: true, zoomSnap: 0.25 });
   map.setView([51.9, -0.2], 9);
   const layers = [];
   const style = { color: "#1d70b8", weight: 2, fillOpacity: 0.25 };
@@ -28,7 +29,9 @@ async function draw() {
       }
     }
   }
+  const tidy = declutter(map);
   if (layers.length) map.fitBounds(window.L.featureGroup(layers).getBounds(), { padding: [20, 20] });
+  tidy();
 }
 
 draw().catch(() => {

@@ -3,6 +3,7 @@
 // for keyboard users, from the map's centre. The GeoJSON lands in the #polygon textarea,
 // which is what the form sends; an uploaded .geojson file fills the same textarea.
 import { api } from "./api.js";
+import { declutter } from "./map-labels.js";
 
 const text = document.getElementById("polygon");
 const count = document.getElementById("corner-count");
@@ -45,6 +46,7 @@ async function backdrop() {
   }
   if (shape) map.fitBounds(shape.getBounds(), { padding: [20, 20] });
   else if (layers.length) map.fitBounds(window.L.featureGroup(layers).getBounds(), { padding: [10, 10] });
+  declutter(map);
   document.getElementById("draw-map").dataset.ready = "1";
 }
 

@@ -2,11 +2,10 @@
 // that cannot be missed, packages ready to award, and the live packages list.
 import { api } from "./api.js";
 import { announce, el } from "./dom.js";
-import { describe, isDelivery } from "./events.js";
+import { describe, toggleDeliveries } from "./events.js";
 import { URGENCY, countdown, when } from "./format.js";
 import { LiveFeed } from "./live.js";
-import { knowUsers, providersIn, usersIn } from "./people.js";
-import { knowProviders } from "./providers.js";
+import { knowPeople } from "./people.js";
 
 const packages = new Map();
 const feedList = document.getElementById("feed");
@@ -75,21 +74,16 @@ function show(msg, remembered = false) {
 // Names first (a user or provider new since the page loaded is looked up), then the line;
 // one event at a time, so the feed keeps the order events happened in.
 let chain = Promise.resolve();
-function named(msgs) {
-  return Promise.all([knowUsers(msgs.flatMap(usersIn)), knowProviders(msgs.flatMap(providersIn))]);
-}
 
 function apply(msg) {
-  chain = chain.then(() => named([msg])).catch(() => {}).then(() => {
+  chain = chain.then(() => knowPeople([msg])).catch(() => {}).then(() => {
     track(msg);
     show(msg);
     renderLists();
   });
 }
 
-showDelivery.addEventListener("change", () => {
-  for (const item of feedList.children) if (isDelivery(item.dataset.type)) item.hidden = !showDelivery.checked;
-});
+toggleDeliveries(feedList, showDelivery);
 
 // The feed remembers: the last 100 events from the event log are shown first, then the
 // socket resumes right after the last of them, so nothing is missed or shown twice.
@@ -97,7 +91,7 @@ async function load() {
   const [recent, live, unplaced, awaiting] = await Promise.all([
     api("GET", "/api/events/recent?limit=100"),
     ...["live", "unplaced", "awaiting_award"].map((s) => api("GET", `/api/packages?status=${s}`))]);
-  await named(recent.ok ? recent.data.events : []);
+  await knowPeople(recent.ok ? recent.data.events : []);
   packages.clear();
   for (const r of [live, unplaced, awaiting]) if (r.ok) for (const p of r.data) packages.set(p.id, p);
   feedList.replaceChildren();

@@ -2,6 +2,7 @@
 // with no tile layer at all, so nothing is fetched from elsewhere; the table below carries
 // the same information and works even if the map cannot be drawn.
 import { api } from "./api.js";
+import { declutter } from "./map-labels.js";
 import { el } from "./dom.js";
 import { URGENCY } from "./format.js";
 
@@ -50,6 +51,7 @@ async function drawMap(groups) {
   }
   if (layers.length) map.fitBounds(window.L.featureGroup(layers).getBounds(), { padding: [20, 20] });
   else { note.hidden = false; note.textContent = "No district has a live package."; }
+  declutter(map);
 }
 
 async function load() {

@@ -1,5 +1,6 @@
 // Posting a package: the form becomes the API's JSON; field errors are shown beside fields.
 import { api } from "./api.js";
+import { dateValue } from "./date-input.js";
 import { el, showErrors } from "./dom.js";
 
 const form = document.getElementById("package-form");
@@ -25,12 +26,6 @@ function checked(name) {
   return [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
 }
 
-function startDate() {
-  const [d, m, y] = ["day", "month", "year"].map((p) => form[`start_date-${p}`].value.trim());
-  if (!d && !m && !y) return undefined;
-  return `${y.padStart(4, "0")}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`;
-}
-
 function number(text) {
   const t = text.trim();
   return t === "" || isNaN(Number(t)) ? t : Number(t);
@@ -38,13 +33,14 @@ function number(text) {
 
 form.addEventListener("submit", async (e) => {
   e.preventDefault();
+  const start = dateValue(new FormData(form), "start_date");
   const body = {
     postcode: form.postcode.value.trim(),
     urgency: checked("urgency")[0],
     service_type: checked("service_type")[0],
     client_group: checked("client_group")[0],
     hours_per_week: number(form.hours_per_week.value),
-    start_date: startDate(),
+    start_date: start || undefined,
     visits: [...visits.querySelectorAll("[data-visit]")].map((holder) => {
       const n = holder.dataset.visit;
       return {
@@ -63,7 +59,12 @@ form.addEventListener("submit", async (e) => {
     if (form[name].value.trim()) body[name] = form[name].value.trim();
   }
   const result = await api("POST", "/api/packages", body);
-  if (!result.ok) { showErrors(form, result.error); return; }
+  if (!result.ok) {
+    // A date missing a part is not sent (the API names it missing): say which, with the rest.
+    if (start === null && result.error && result.error.fields) result.error.fields.start_date = "The start date must include a day, month and year";
+    showErrors(form, result.error);
+    return;
+  }
   location.assign(`/broker/packages/${encodeURIComponent(result.data.id)}/posted`);
 });
 

@@ -4,6 +4,7 @@
 // or its outline on the map highlights it on the map and in the table; the table's links
 // also work without this script (the page reloads with the district highlighted).
 import { api } from "./api.js";
+import { declutter } from "./map-labels.js";
 
 const mapEl = document.getElementById("unmet-map");
 const status = document.getElementById("unmet-map-status");
@@ -83,6 +84,7 @@ async function draw() {
   }
   map.fitBounds(window.L.featureGroup([...layers.values()]).getBounds(), { padding: [30, 30], maxZoom: 12 });
   if (selected && layers.has(selected)) layers.get(selected).bringToFront();
+  declutter(map);
   mapEl.dataset.ready = "true";
 }
 

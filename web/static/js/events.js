@@ -1,13 +1,55 @@
 // One sentence per broker event, and how loud it should be.
 import { URGENCY, day, money, words } from "./format.js";
-import { userName } from "./people.js";
+import { userName, userProvider } from "./people.js";
 import { nameOf } from "./providers.js";
 
-const DELIVERY = new Set(["notification.sent", "notification.failed", "notification.delivered"]);
+// Routine receipts of a message reaching someone: shown only when asked for (a failure is not
+// routine, and is always shown).
+const DELIVERY = new Set(["notification.sent", "notification.delivered"]);
 
 export function isDelivery(type) {
   return DELIVERY.has(type);
 }
+
+// The "show deliveries" checkbox over a list whose items carry data-type: receipts follow it.
+export function toggleDeliveries(list, box) {
+  box.addEventListener("change", () => {
+    for (const item of list.children) if (isDelivery(item.dataset.type)) item.hidden = !box.checked;
+  });
+}
+
+const CHANNEL = { email: "Email", sms: "Text message", push: "Push message" };
+const HOW = { "notification.sent": "sent to", "notification.delivered": "delivered to", "notification.failed": "could not be sent to" };
+// What the message was about (the event it told of), in the provider's terms.
+const ABOUT = {
+  "package.matched": "new package", "deadline.reminder": "reminder to respond", "offer.accepted": "offer accepted",
+  "offer.declined": "offer not chosen", "package.closed": "package closed", "deadline.extended": "deadline moved",
+  "question.answered": "answer to a question", "question.asked": "question asked", "package.unplaced": "package unplaced",
+  "package.awaiting_award": "ready to award", "deadline.extension_requested": "more time asked for",
+  "deadline.extension_refused": "more time refused", "variation.proposed": "change proposed",
+  "variation.accepted": "change accepted", "variation.declined": "change declined",
+};
+
+// "Email sent to jo@alpha-care.test (Alpha Care): new package." The user's provider is named
+// when the user belongs to one, so a broker sees which provider each message reached.
+function delivery(msg, pid) {
+  const d = msg.data || {};
+  const provider = userProvider(d.user_id);
+  const who = `${userName(d.user_id) || "a user"}${provider ? ` (${nameOf(provider)})` : ""}`;
+  const about = d.event ? `: ${ABOUT[d.event] || words(d.event.replace(".", " ")).toLowerCase()}` : "";
+  const failed = msg.type === "notification.failed";
+  return {
+    pid, text: `${CHANNEL[d.channel] || "Message"} ${HOW[msg.type]} ${who}${about}${failed && d.error ? ` (${d.error})` : ""}.`,
+    tone: failed ? "alert" : "", delivery: !failed,
+  };
+}
+
+// package.closed: who was told what (the event names no provider: it goes to many).
+const CLOSED = {
+  awarded_elsewhere: "Matched providers that did not offer told it went to another provider.",
+  withdrawn: "Matched providers told the package is withdrawn.",
+  deadline: "Matched providers told the package closed with no offers.",
+};
 
 // Brokers tell packages apart by the council's reference and the postcode.
 function where(p) {
@@ -53,12 +95,15 @@ function sentence(msg, packages) {
       return { pid, text: `Withdrawn: ${label}. ${d.reason || ""}`, tone: "" };
     case "package.handed_back":
       return { pid, text: `${nameOf(d.provider_id)} handed back ${label}: ${d.reason}. Reposted.`, tone: "alert" };
+    // What each provider is told: quiet in the live feed, a line each in a package's history.
     case "package.matched":
-      return { pid, text: `Sent ${label} to ${nameOf(d.provider_id)}.`, tone: "", quiet: true };
-    case "package.closed":
+      return { pid, text: `Matched to ${nameOf(d.provider_id)}: the package is on its board.`, tone: "", quiet: true };
     case "offer.accepted":
+      return { pid, text: `${nameOf(d.provider_id)} told its offer is accepted.`, tone: "", quiet: true };
     case "offer.declined":
-      return { pid, text: `${words(msg.type.replace(".", " "))}: ${label}, ${nameOf(d.provider_id || (d.provider_ids || [])[0])}.`, tone: "", quiet: true };
+      return { pid, text: `${nameOf(d.provider_id)} told its offer was not chosen.`, tone: "", quiet: true };
+    case "package.closed":
+      return { pid, text: CLOSED[d.reason] || `Matched providers told ${label} is closed.`, tone: "", quiet: true };
     case "question.asked":
       return { pid, text: `${nameOf(d.provider_id)} asked about ${label}: ${d.text}`, tone: "alert" };
     case "question.answered":
@@ -78,7 +123,7 @@ function sentence(msg, packages) {
     case "availability.posted":
       return { pid: null, text: `${nameOf(d.provider_id)} posted availability.`, tone: "" };
     default:
-      if (isDelivery(msg.type)) return { pid, text: `${words(msg.type.split(".")[1])}: ${d.channel || "message"} to ${userName(d.user_id) || "a user"}${d.error ? " (" + d.error + ")" : ""}.`, tone: msg.type === "notification.failed" ? "alert" : "", delivery: true };
+      if (msg.type in HOW) return delivery(msg, pid);
       return { pid, text: `${msg.type}`, tone: "" };
   }
 }

@@ -2,8 +2,10 @@
 // went to), by the name the service knows them by, never by id. Asked for in batches, and
 // again when a new id appears, so live events are named as well as remembered ones.
 import { api } from "./api.js";
+import { knowProviders } from "./providers.js";
 
 const names = new Map();
+const providers = new Map(); // user id -> the provider the user works for (provider users only)
 const unknown = new Set(); // asked for and not a user (e.g. "system"): not asked again
 
 export async function knowUsers(ids) {
@@ -15,6 +17,7 @@ export async function knowUsers(ids) {
     for (const id of chunk) {
       if (result.data.names[id]) names.set(id, result.data.names[id]);
       else unknown.add(id);
+      if ((result.data.providers || {})[id]) providers.set(id, result.data.providers[id]);
     }
   }
 }
@@ -23,14 +26,25 @@ export function userName(id) {
   return names.get(id) || null;
 }
 
+// The provider a user works for (null for a broker, or a user not known).
+export function userProvider(id) {
+  return providers.get(id) || null;
+}
+
 // The users an event names: its actor, the user a message went to, the offer's author.
 export function usersIn(msg) {
   const d = msg.data || {};
   return [msg.actor, d.user_id, d.offer && d.offer.submitted_by].filter(Boolean);
 }
 
-// The providers an event names.
+// The providers an event names (a message's user's provider once knowUsers has named the user).
 export function providersIn(msg) {
   const d = msg.data || {};
-  return [d.provider_id, d.offer && d.offer.provider_id, ...(d.provider_ids || [])].filter(Boolean);
+  return [d.provider_id, d.offer && d.offer.provider_id, ...(d.provider_ids || []), userProvider(d.user_id)].filter(Boolean);
+}
+
+// Names for everything the events name: users first, then providers (theirs included).
+export async function knowPeople(msgs) {
+  await knowUsers(msgs.flatMap(usersIn));
+  await knowProviders(msgs.flatMap(providersIn));
 }

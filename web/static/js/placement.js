@@ -158,7 +158,8 @@ async function render() {
   if (!pkg.ok) return;
   const p = pkg.data;
   const sections = [];
-  if (p.status === "awarded") {
+  // The purchase order is the council's and the winner's: a provider that lost is not asked.
+  if (p.status === "awarded" && (broker || p.awarded_provider_id)) {
     const order = await api("GET", `${base}/purchase-order`);
     if (order.ok) sections.push(orderSection(order.data));
     const variations = await api("GET", `${base}/variations`);

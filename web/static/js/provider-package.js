@@ -14,18 +14,44 @@ const handBackForm = document.getElementById("hand-back-form");
 let current = null;
 let handedBack = false; // keep the confirmation in view once the page reloads the package
 
-function renderPackage(p) {
+// Only a live package has a deadline to count down; after it, what became of the package
+// (the winner sees its rate and purchase order; other providers never learn who won).
+function outcome(p, offers, order) {
+  const accepted = offers.find((o) => o.status === "accepted");
+  switch (p.status) {
+    case "live":
+      return ["Respond by", el("span", {}, el("time", { datetime: p.deadline, "data-deadline": p.deadline, class: "app-countdown", text: countdown(p.deadline) }), ` (${when(p.deadline)})`)];
+    case "awaiting_award":
+      return ["Respond by", `${when(p.deadline)}. The deadline has passed: the council is choosing.`];
+    case "awarded":
+      if (!p.awarded_provider_id) return ["Outcome", "Awarded to another provider."];
+      return ["Outcome", el("span", {},
+        `Awarded to you${accepted ? ` at ${money(accepted.hourly_rate)} an hour` : ""} on ${when(p.awarded_at)}.`, el("br"),
+        el("a", { class: "govuk-link", href: `/purchase-orders/${encodeURIComponent(p.id)}` },
+          order ? `Purchase order ${order.number}, version ${order.version}` : "Purchase order"))];
+    case "withdrawn":
+      return ["Outcome", "Withdrawn by the council."];
+    case "unplaced":
+      return ["Outcome", `Closed with no offers when the deadline passed (${when(p.deadline)}).`];
+    case "handed_back":
+      return ["Outcome", "Handed back, and posted again to other providers."];
+    default:
+      return ["Respond by", when(p.deadline)];
+  }
+}
+
+function renderPackage(p, offers, order) {
   const u = URGENCY[p.urgency];
   document.getElementById("package-title").textContent = place(p) || "Package";
   document.title = `${place(p)} – Home care brokerage`;
   const open = p.status === "live";
   root.replaceChildren(
     el("div", { class: "app-card__top" },
-      el("strong", { class: `govuk-tag ${u.tag}`, text: `${u.name}: ${u.words}` }),
+      el("strong", { class: `govuk-tag ${u.tag}`, text: open ? `${u.name}: ${u.words}` : u.name }),
       p.matched_availability ? el("strong", { class: "govuk-tag govuk-tag--turquoise", text: "Matches your availability" }) : null,
       open ? null : el("strong", { class: "govuk-tag govuk-tag--grey", text: words(p.status) })),
     summaryList([
-      ["Respond by", open ? el("span", {}, el("time", { datetime: p.deadline, "data-deadline": p.deadline, class: "app-countdown", text: countdown(p.deadline) }), ` (${when(p.deadline)})`) : when(p.deadline)],
+      outcome(p, offers, order),
       ["Where", place(p)],
       ["Fits your rounds", p.status === "live" ? (roundFit(p.round_fit) || "No current client or availability in these times") : null],
       ["Postcode", p.postcode || null],
@@ -68,10 +94,12 @@ async function load() {
     return;
   }
   current = result.data;
-  renderPackage(current);
+  const offers = await api("GET", `/api/packages/${encodeURIComponent(id)}/offers`);
+  const won = current.status === "awarded" && current.awarded_provider_id;
+  const order = won ? await api("GET", `/api/packages/${encodeURIComponent(id)}/purchase-order`) : null;
+  renderPackage(current, offers.ok ? offers.data : [], order && order.ok ? order.data : null);
   // Only the provider the package was awarded to gets the full view, postcode included.
   document.getElementById("hand-back").hidden = !handedBack && !(current.status === "awarded" && current.postcode);
-  const offers = await api("GET", `/api/packages/${encodeURIComponent(id)}/offers`);
   renderOffers(offers.ok ? offers.data : []);
   await loadTeamState();
 }
