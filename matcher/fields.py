@@ -150,6 +150,11 @@ def _message(error: Any) -> str:
     if error["type"] == "string_too_short":
         least = ctx.get("min_length", 1)
         return "must not be empty" if least == 1 else f"must be at least {least} characters"
+    if error["type"] == "too_short":
+        least = ctx.get("min_length", 1)
+        return "must include at least one" if least == 1 else f"must include at least {least}"
+    if error["type"] == "too_long":
+        return f"must include at most {ctx.get('max_length')}"
     if error["type"] == "string_pattern_mismatch":
         return "must be a date like 2026-11-23" if ctx.get("pattern") == DATE_PATTERN else "is not in the expected format"
     message = str(error["msg"])

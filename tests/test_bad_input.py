@@ -61,6 +61,14 @@ async def test_unknown_but_well_formed_postcode_says_unknown(world: World) -> No
     assert "unknown" not in malformed.json()["error"]["fields"]["postcode"]
 
 
+async def test_an_empty_list_is_named_in_words(world: World) -> None:
+    """The pages show these messages as written: not pydantic's 'List should have at least 1 item'."""
+    response = await world.broker.raw("POST", "/api/packages", json=package_body(
+        visits=[{"days": [], "band": "morning", "minutes": 30, "carers": 1}]))
+    assert_error(response, 422, "visits[0].days")
+    assert response.json()["error"]["fields"]["visits[0].days"] == "must include at least one"
+
+
 async def test_non_object_bodies_are_422(world: World) -> None:
     for body in [[], "text", 3, None]:
         response = await world.broker.raw("POST", "/api/packages", json=body)
