@@ -6,7 +6,7 @@ from core.events import SYSTEM, Event, EventLog
 from core.groups import GroupConsumer, ensure_group, settled_before
 from core.sweeps import sweep_forever
 from core.ids import ID_PATTERN, is_id, new_id
-from core.time import iso, parse_iso, parse_moment
+from core.time import EARLIEST_YEAR, LATEST_YEAR, iso, parse_iso, parse_moment
 from core.watch import watched
 
-__all__ = ["ID_PATTERN", "AuditEntry", "AuditFilter", "AuditNote", "AuditTrail", "SYSTEM", "audit_csv", "Event", "EventLog", "GroupConsumer", "ensure_group", "settled_before", "sweep_forever", "is_id", "iso", "new_id", "parse_iso", "parse_moment", "watched"]
+__all__ = ["EARLIEST_YEAR", "LATEST_YEAR", "ID_PATTERN", "AuditEntry", "AuditFilter", "AuditNote", "AuditTrail", "SYSTEM", "audit_csv", "Event", "EventLog", "GroupConsumer", "ensure_group", "settled_before", "sweep_forever", "is_id", "iso", "new_id", "parse_iso", "parse_moment", "watched"]

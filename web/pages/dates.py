@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Mapping
 
+from core import EARLIEST_YEAR, LATEST_YEAR
+
 PARTS = ("day", "month", "year")
 _NUMBER = re.compile(r"\d{1,4}")
 
@@ -35,6 +37,14 @@ class DateField:
 
 
 def read_date(query: Mapping[str, str], name: str, label: str) -> DateField:
+    out = _read_date(query, name, label)
+    if out.value is not None and not EARLIEST_YEAR <= out.value.year <= LATEST_YEAR:
+        # A real date, but none the service could hold (and 31 12 9999's day end is no date).
+        out.value, out.error, out.bad = None, f"{label} must be between {EARLIEST_YEAR} and {LATEST_YEAR}", ("year",)
+    return out
+
+
+def _read_date(query: Mapping[str, str], name: str, label: str) -> DateField:
     typed = {p: (query.get(f"{name}-{p}") or "").strip()[:10] for p in PARTS}
     out = DateField(name, label, typed)
     if not any(typed.values()):

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from core import EARLIEST_YEAR, LATEST_YEAR
 from matcher import Invalid, Reports, parse_range
 from web.pages.board_cards import URGENCY
 from web.pages.render import guarded, page, page_user
@@ -40,9 +41,13 @@ def _date(fields: dict[str, str], label: str) -> tuple[dt.date | None, str | Non
     if not all(fields[p].isdigit() for p in PARTS) or len(fields["year"]) != 4:
         return None, f"{label} must be a real date, for example 27 3 2026"
     try:
-        return dt.date(int(fields["year"]), int(fields["month"]), int(fields["day"])), None
+        day = dt.date(int(fields["year"]), int(fields["month"]), int(fields["day"]))
     except ValueError:
         return None, f"{label} must be a real date"
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        # 5 1 0001 is a real date, but 90 days before it is none: refused like the reports' range.
+        return None, f"{label} must be between {EARLIEST_YEAR} and {LATEST_YEAR}"
+    return day, None
 
 
 def _fields_of(day: dt.date) -> dict[str, str]:

@@ -1,0 +1,57 @@
+"""A hostile user's second pass (issue: hostile review): each test is one way to break the
+running service that the earlier reviews left open, refused at the boundary in the
+contract's shape, never a 500, and reads afterwards still answer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import json
+
+import httpx
+import pytest
+import websockets
+from websockets.exceptions import ConnectionClosed
+
+from core import iso, parse_iso
+from tests.conftest import World, package_body, provider_body, tomorrow
+
+
+def error_of(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, (response.request.url, response.status_code, response.text[:300])
+    return response.json()["error"]
+
+
+def page_client(world: World, token: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=world.service.url(), cookies={"session": token}, timeout=20)
+
+
+async def test_dates_at_the_edges_of_the_calendar_are_422_not_500(world: World) -> None:
+    # 9999-12-31 as `to` (its day's end is no date), years before 1970 (negative epochs
+    # that no stream id can hold) and zone offsets past year 9999: each was a 500.
+    too_late, too_early, past_the_end = "9999-12-31", "1969-12-31", "9999-12-31T23:00:00-12:00"
+    for path in ("/api/reports/summary", "/api/audit", "/api/packages?page=1"):
+        client = world.admin if path == "/api/audit" else world.broker
+        for name, value in (("to", too_late), ("from", too_early), ("to", past_the_end)):
+            response = await client.raw("GET", path, params={name: value})
+            assert name in error_of(response, 422)["fields"], (path, name, value)
+    alpha = world.users["Alpha Care"]
+    for until in (too_late, past_the_end):
+        response = await alpha.raw("POST", "/api/availability", json={
+            "districts": ["SG1"], "days": ["mon"], "bands": ["morning"], "valid_until": until})
+        assert "valid_until" in error_of(response, 422)["fields"]
+    # The pages' GOV.UK date inputs: the same years answer the form again with the error.
+    async with page_client(world, world.admin.token) as admin, page_client(world, alpha.token) as provider:
+        for http, path in ((admin, "/broker/reports"), (admin, "/admin/audit"), (admin, "/broker/packages"),
+                           (admin, "/broker/reports/response-rate.csv")):
+            for typed in ({"to-day": "31", "to-month": "12", "to-year": "9999"},
+                          {"from-day": "1", "from-month": "1", "from-year": "1900"}, {"to": "9999-12-31"}):
+                response = await http.get(path, params=typed)
+                assert response.status_code == 422, (path, typed, response.status_code)
+        response = await provider.get("/provider/history", params={"to-day": "5", "to-month": "1", "to-year": "0001"})
+        assert response.status_code == 422 and "between 1970 and 9998" in response.text
+    # Ordinary ranges still answer.
+    await world.broker("GET", "/api/reports/summary?from=2026-01-01&to=9998-12-31", expect=200)
+    await world.admin("GET", "/api/audit?from=1970-01-01&to=2026-12-31", expect=200)
