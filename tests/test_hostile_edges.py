@@ -55,3 +55,12 @@ async def test_dates_at_the_edges_of_the_calendar_are_422_not_500(world: World) 
     # Ordinary ranges still answer.
     await world.broker("GET", "/api/reports/summary?from=2026-01-01&to=9998-12-31", expect=200)
     await world.admin("GET", "/api/audit?from=1970-01-01&to=2026-12-31", expect=200)
+
+
+async def test_page_numbers_that_only_look_like_numbers_show_the_first_page(world: World) -> None:
+    # "²" passes str.isdigit() but not int(); 5,000 nines pass both checks but int() refuses them.
+    async with page_client(world, world.admin.token) as admin:
+        for path in ("/admin/users", "/admin/audit", "/admin/providers", "/broker/packages"):
+            for number in ("²", "9" * 5000, "-1", "１"):
+                response = await admin.get(path, params={"page": number})
+                assert response.status_code in (200, 422), (path, number, response.status_code)

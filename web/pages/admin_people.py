@@ -17,7 +17,7 @@ from core import AuditFilter, audit_csv, parse_moment
 from web import audit
 from web.pages.admin_forms import read_form
 from web.pages.dates import read_range
-from web.pages.render import guarded, page, page_user, redirect
+from web.pages.render import guarded, page, page_number, page_user, redirect
 
 PER_PAGE = 25
 ROLE_WORDS = [("provider", "Provider team member: sees and answers packages for one provider"),
@@ -35,7 +35,7 @@ async def users_list(request: Request) -> Response:
     q = (request.query_params.get("q") or "").strip()
     role = request.query_params.get("role") or ""
     everyone = await accounts.list(q=q.lower() or None, role=role if role in ROLES else None)
-    page_n = int(request.query_params.get("page") or 1) if (request.query_params.get("page") or "1").isdigit() else 1
+    page_n = page_number(request.query_params.get("page"))
     pages = max(1, -(-len(everyone) // PER_PAGE))
     page_n = max(1, min(page_n, pages))
     shown = everyone[(page_n - 1) * PER_PAGE: page_n * PER_PAGE]
@@ -115,7 +115,7 @@ async def audit_page(request: Request) -> Response:
     if q.get("format") == "csv" and not errors:
         entries, _ = await trail.list(where, limit=1_000_000)
         return Response(audit_csv(entries), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
-    page_n = int(q.get("page") or 1) if (q.get("page") or "1").isdigit() else 1
+    page_n = page_number(q.get("page"))
     entries, total = await trail.list(where, offset=(max(page_n, 1) - 1) * PER_PAGE, limit=PER_PAGE) if not errors else ([], 0)
     # Links (pages, CSV) carry the range as ISO dates: short, and read back the same.
     query = urlencode({k: v for k, v in {**wanted, **(days if not errors else {})}.items() if v})

@@ -20,7 +20,7 @@ from matcher import (CLIENT_GROUPS, SERVICE_TYPES, SPECIALISMS, BrokerageError, 
 from web import audit
 from web.pages.admin_forms import UK_PHONE_HINT, Form, districts_of, read_form, sentence, typed, uk_phone, when, words_for
 from web.pages.labels import options, words
-from web.pages.render import TEMPLATES, guarded, page, page_user, redirect
+from web.pages.render import TEMPLATES, guarded, page, page_number, page_user, redirect
 
 TEMPLATES.env.filters.setdefault("words", words)
 TEMPLATES.env.filters.setdefault("when", when)
@@ -57,7 +57,7 @@ async def providers_list(request: Request) -> Response:
     wanted = {k: (q.get(k) or "").strip() for k in ("q", "status", "tier", "area", "specialism", "cqc_rating")}
     everyone = sorted(await service.providers.list(), key=lambda p: p.name.lower())
     kept = [p for p in everyone if _keeps(p, wanted)]
-    page_n = max(1, int(q.get("page") or 1)) if (q.get("page") or "1").isdigit() else 1
+    page_n = page_number(q.get("page"))
     pages = max(1, -(-len(kept) // PER_PAGE))
     page_n = min(page_n, pages)
     shown = kept[(page_n - 1) * PER_PAGE: page_n * PER_PAGE]

@@ -31,6 +31,13 @@ class Redirect(Exception):
         self.url = url
 
 
+def page_number(raw: str | None) -> int:
+    """`?page=` as a page number, 1 for anything else: "²" passes str.isdigit() but not int(),
+    and int() refuses more than 4,300 digits, so neither check alone keeps a page from a 500."""
+    text = (raw or "").strip()
+    return max(1, int(text)) if text.isascii() and text.isdigit() and len(text) <= 9 else 1
+
+
 def home_of(user: User) -> str:
     return "/broker" if user.is_broker else "/provider"
 
