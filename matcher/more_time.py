@@ -74,6 +74,11 @@ class TimeRequests:
             package = await state.load_in(pipe, package_id)
             if package.status != "live":
                 raise Conflict(f"The package is {package.status}; its response window is closed.", code="package_not_live")
+            # One waiting request per provider: each one emails every broker, so asking again
+            # before the broker decides would only repeat the alert.
+            if any(a.provider_id == provider_id for a in await waiting_in(pipe, package_id)):
+                raise Conflict("Your organisation's request for more time is waiting for the council's decision.",
+                               code="request_waiting")
             pipe.multi()
             pipe.hset(keys.package_time_requests(package_id), ask.id, json.dumps(ask.to_dict()))
             self.events.queue(pipe, Event(type="deadline.extension_requested", actor=reader.user_id, package_id=package_id, data={
@@ -82,7 +87,7 @@ class TimeRequests:
             }))
             return ask
 
-        return await transact(self.redis, [keys.package(package_id)], write)
+        return await transact(self.redis, [keys.package(package_id), keys.package_time_requests(package_id)], write)
 
     async def refuse(self, package_id: str, request_id: str, body: ReasonInput, actor: str) -> TimeRequest:
         reason = body.reason

@@ -26,6 +26,11 @@ from matcher.scoring import score
 from matcher.tx import transact
 
 
+# Offers a provider may make on one package, withdrawn ones included: enough to correct a
+# mistake several times, not a loop that grows the package's offers and history without end.
+MAX_OFFERS_PER_PROVIDER = 10
+
+
 class OfferBook:
     def __init__(self, redis: Redis, settings: Settings, packages: pk.PackageStore, providers: ProviderStore, events: EventLog,
                  purchase_orders: PurchaseOrders | None = None) -> None:
@@ -54,8 +59,12 @@ class OfferBook:
             package = await state.load_in(pipe, package_id)
             if package.status != "live":
                 raise Conflict(f"The package is {package.status}; offers are closed.", code="package_not_live")
-            if state.submitted_offer_of(await state.offers_in(pipe, package_id), provider_id):
+            offers = await state.offers_in(pipe, package_id)
+            if state.submitted_offer_of(offers, provider_id):
                 raise Conflict("Your organisation already has an offer on this package; offers are sealed and final unless withdrawn.", code="offer_exists")
+            if sum(1 for o in offers.values() if o["provider_id"] == provider_id) >= MAX_OFFERS_PER_PROVIDER:
+                raise Conflict(f"Your organisation has made {MAX_OFFERS_PER_PROVIDER} offers on this package; ask the council "
+                               "if you need to change yours again.", code="too_many_offers")
             pipe.multi()
             pipe.hset(keys.package_offers(package_id), offer.id, json.dumps(offer.to_dict()))
             pipe.hset(keys.package_responses(package_id), provider_id, "offered")

@@ -26,6 +26,11 @@ from matcher.tx import transact
 from matcher.placement_inputs import AnswerInput, QuestionInput
 
 
+# Each question asked emails (and for red packages texts) every broker: a provider, or a
+# script with its token, must not be able to ask without end. Answering one makes room.
+MAX_OPEN_QUESTIONS = 5
+
+
 @dataclass
 class Question(Record):
     id: str
@@ -73,6 +78,10 @@ class Questions:
             package = await state.load_in(pipe, package_id)
             if package.status not in OPEN_STATUSES:
                 raise Conflict(f"The package is {package.status}; questions are closed.", code="package_not_live")
+            asked = (Question.from_dict(json.loads(r)) for r in await pipe.hvals(keys.package_questions(package_id)))
+            if sum(1 for q in asked if q.provider_id == provider_id and q.answer is None) >= MAX_OPEN_QUESTIONS:
+                raise Conflict(f"Your organisation has {MAX_OPEN_QUESTIONS} questions on this package waiting for an answer; "
+                               "ask more once the council has answered one.", code="too_many_questions")
             pipe.multi()
             pipe.hset(keys.package_questions(package_id), question.id, json.dumps(question.to_dict()))
             # No audience: only brokers (who see every event) are told who asked what.
@@ -81,7 +90,7 @@ class Questions:
             }))
             return question
 
-        return await transact(self.redis, [keys.package(package_id)], write)
+        return await transact(self.redis, [keys.package(package_id), keys.package_questions(package_id)], write)
 
     async def answer(self, package_id: str, question_id: str, body: AnswerInput, actor: str) -> Question:
         text, publish = body.text, body.publish

@@ -64,3 +64,35 @@ async def test_page_numbers_that_only_look_like_numbers_show_the_first_page(worl
             for number in ("²", "9" * 5000, "-1", "１"):
                 response = await admin.get(path, params={"page": number})
                 assert response.status_code in (200, 422), (path, number, response.status_code)
+
+
+async def test_a_provider_cannot_flood_a_package_or_the_brokers(world: World) -> None:
+    # Every question and request for more time emails (red: texts) every broker, and every
+    # offer lands in the package's history: a loop with a provider's token grew them without end.
+    package = await world.post()
+    pid = package["id"]
+    alpha, beta = world.users["Alpha Care"], world.users["Beta Homecare"]
+    asked = [await alpha("POST", f"/api/packages/{pid}/questions", {"text": f"Question {n}?"}, expect=201) for n in range(5)]
+    sixth = await alpha.raw("POST", f"/api/packages/{pid}/questions", json={"text": "And another?"})
+    assert error_of(sixth, 409)["code"] == "too_many_questions"
+    await beta("POST", f"/api/packages/{pid}/questions", {"text": "Any pets?"}, expect=201)  # others unaffected
+    await world.broker("POST", f"/api/packages/{pid}/questions/{asked[0]['id']}/answer", {"text": "Yes.", "publish": False}, expect=200)
+    await alpha("POST", f"/api/packages/{pid}/questions", {"text": "Thanks: one more?"}, expect=201)  # an answer makes room
+
+    await alpha("POST", f"/api/packages/{pid}/more-time", {"reason": "Coordinator back Monday"}, expect=201)
+    again = await alpha.raw("POST", f"/api/packages/{pid}/more-time", json={"reason": "Please?"})
+    assert error_of(again, 409)["code"] == "request_waiting"
+    await beta("POST", f"/api/packages/{pid}/more-time", {"reason": "Checking rotas"}, expect=201)
+
+    offer = {"hourly_rate": 22.5, "start_date": "2030-01-01", "can_meet_needs": True}
+    for _ in range(10):
+        made = await alpha("POST", f"/api/packages/{pid}/offers", offer, expect=201)
+        await alpha("DELETE", f"/api/packages/{pid}/offers/{made['id']}", expect=200)
+    eleventh = await alpha.raw("POST", f"/api/packages/{pid}/offers", json=offer)
+    assert error_of(eleventh, 409)["code"] == "too_many_offers"
+    await beta("POST", f"/api/packages/{pid}/offers", offer, expect=201)
+
+    history = await world.broker("GET", f"/api/packages/{pid}/history", expect=200)
+    kinds = [e["type"] for e in history]
+    assert kinds.count("question.asked") == 7 and kinds.count("deadline.extension_requested") == 2
+    assert kinds.count("offer.submitted") == 11
