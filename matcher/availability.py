@@ -20,12 +20,13 @@ import geo
 from config import keys
 from core import Event, EventLog, iso, new_id, parse_moment
 from matcher.areas import normalise_districts
-from matcher.errors import Invalid, NotFound
+from matcher.errors import Conflict, Invalid, NotFound
 from matcher.inputs import AvailabilityInput
 from matcher.model import Package, Record
 from matcher.tx import transact
 
 MAX_AHEAD_S = 366 * 86400  # a declaration a year out is a guess, not availability
+MAX_SLOTS_PER_PROVIDER = 100  # current ones; a provider's real runs are a handful
 
 
 @dataclass
@@ -72,6 +73,11 @@ class AvailabilityStore:
         )
 
         async def write(pipe: Pipeline) -> Slot:
+            # Every package posted reads each current slot in its district (`fitting`): one
+            # provider's script must not be able to slow every posting in its area.
+            if await pipe.zcount(keys.provider_availability(provider_id), time.time(), "+inf") >= MAX_SLOTS_PER_PROVIDER:
+                raise Conflict(f"Your organisation has {MAX_SLOTS_PER_PROVIDER} current availability declarations; "
+                               "delete ones that no longer hold before adding more.", code="too_many_slots")
             pipe.multi()
             pipe.set(keys.availability(slot.id), json.dumps(slot.to_dict()))
             pipe.expireat(keys.availability(slot.id), int(until) + 1)
@@ -84,7 +90,7 @@ class AvailabilityStore:
             }))
             return slot
 
-        return await transact(self.redis, [keys.availability(slot.id)], write)
+        return await transact(self.redis, [keys.availability(slot.id), keys.provider_availability(provider_id)], write)
 
     def _indexes(self, slot: Slot) -> list[str]:
         return [keys.AVAILABILITY, keys.provider_availability(slot.provider_id),

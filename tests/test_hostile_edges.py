@@ -96,3 +96,19 @@ async def test_a_provider_cannot_flood_a_package_or_the_brokers(world: World) ->
     kinds = [e["type"] for e in history]
     assert kinds.count("question.asked") == 7 and kinds.count("deadline.extension_requested") == 2
     assert kinds.count("offer.submitted") == 11
+
+
+async def test_a_provider_cannot_declare_availability_without_end(world: World) -> None:
+    # Every package posted in a district reads each current slot there: 100,000 slots from one
+    # provider's script slowed every posting in its area. A hundred current ones is the limit.
+    alpha = world.users["Alpha Care"]
+    slot = {"districts": ["SG1"], "days": ["mon"], "bands": ["morning"], "valid_until": tomorrow()}
+    posted: list[dict] = []
+    for start in range(0, 100, 10):
+        posted += await asyncio.gather(*(alpha("POST", "/api/availability", slot, expect=201) for _ in range(10)))
+    over = await alpha.raw("POST", "/api/availability", json=slot)
+    assert error_of(over, 409)["code"] == "too_many_slots"
+    await world.users["Beta Homecare"]("POST", "/api/availability", slot, expect=201)  # others unaffected
+    await alpha("DELETE", f"/api/availability/{posted[0]['id']}", expect=204)
+    await alpha("POST", "/api/availability", slot, expect=201)  # deleting one makes room
+    assert len(await alpha("GET", "/api/availability", expect=200)) == 100

@@ -43,7 +43,7 @@ async def package_matches(call: Call) -> Response:
 T = "availability"
 routes = [
     api.post("/api/availability", post_availability, "Declare availability; fitting live packages are brought at once",
-             auth=PROVIDER, body=AvailabilityInput, returns=PostedSlot, status=201, tag=T),
+             auth=PROVIDER, body=AvailabilityInput, returns=PostedSlot, status=201, errors=(409,), tag=T),
     api.get("/api/availability", list_availability, "Current availability: a provider its own, brokers all",
             auth=ANYONE, query=AvailabilityQuery, returns=list[SlotOut], tag=T),
     api.delete("/api/availability/{slot_id}", delete_availability, "Remove availability", auth=PROVIDER, status=204,
