@@ -41,12 +41,21 @@ class Query(BaseModel):
                               frozen=True, hide_input_in_errors=True)
 
 
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): text that
+# displays in another order than it reads ("Trojan Source"), so a reference, a provider's
+# name or a reason could show a broker something else than what is stored and searched.
+# The marks a right-to-left writer does type (U+200E, U+200F, U+061C) stay allowed.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def no_controls(keep: str) -> Any:
     def check(value: str) -> str:
         for char in value:
             kind = unicodedata.category(char)
             if kind == "Cs" or (kind == "Cc" and char not in keep):
                 raise ValueError("must not contain control characters" + (" other than newline and tab" if keep else ""))
+            if char in BIDI_CONTROLS:
+                raise ValueError("must not contain characters that change the direction of the text")
         return value
     return AfterValidator(check)
 

@@ -133,3 +133,26 @@ async def test_a_provider_name_is_never_a_formula_in_a_report_spreadsheet(world:
         assert ["'" + name, "0%", "no"] in rates
     # The JSON keeps the name as it was typed.
     assert (await world.broker("GET", "/api/reports/summary", expect=200))["providers"][provider["id"]] == name
+
+
+async def test_text_that_would_display_in_another_order_is_refused(world: World) -> None:
+    # U+202E shows "HCC-\u202e1234-ferer" as "HCC-refer-4321": a broker would read one
+    # reference and search for another (Trojan Source). Isolates and embeddings likewise.
+    package = await world.post()
+    pid = package["id"]
+    alpha = world.users["Alpha Care"]
+    for client, path, body, field in [
+        (world.broker, "/api/packages", package_body(reference="HCC-\u202e1234-ferer"), "reference"),
+        (world.broker, "/api/packages", package_body(summary="Lives with \u2067son\u2069"), "summary"),
+        (world.broker, "/api/providers", provider_body("Evil \u202dCare"), "name"),
+        (world.broker, "/api/areas", {"name": "Stev\u202aenage", "districts": ["SG5"]}, "name"),
+        (alpha, f"/api/packages/{pid}/questions", {"text": "Parking\u202e?"}, "text"),
+        (alpha, f"/api/packages/{pid}/decline", {"reason": "no \u2066staff"}, "reason"),
+        (alpha, f"/api/packages/{pid}/offers", {"hourly_rate": 22, "start_date": "2030-01-01", "can_meet_needs": True,
+                                                "note": "\u202bnote"}, "note"),
+    ]:
+        response = await client.raw("POST", path, json=body)
+        assert field in error_of(response, 422)["fields"], (path, field)
+    # The marks right-to-left writers type are kept.
+    kept = await world.post(reference="\u05d0\u05d1\u200f-7")
+    assert kept["reference"] == "\u05d0\u05d1\u200f-7"
