@@ -25,6 +25,7 @@ from matcher import eligibility, more_time, reminders, state
 from matcher.errors import BrokerageError, Conflict, Invalid
 from matcher.model import TIERS, Package
 from matcher.packages import PackageStore
+from matcher.questions import quotes_private
 from matcher.tx import transact
 
 log = logging.getLogger("matcher.deadlines")
@@ -169,6 +170,9 @@ class DeadlineKeeper:
             if current.status != "live":
                 raise Conflict(f"The package is {current.status}: only a live package's window can be extended.", code="package_not_live")
             old = current.deadline
+            leaked = quotes_private(reason, current)
+            if leaked:  # the reason goes to every matched provider, before any award
+                raise Invalid({"reason": f"quotes the package's {leaked}; providers must not see it before award"})
             if math.ceil(new_deadline) <= parse_iso(old):
                 raise Invalid({"deadline": f"must be later than the current deadline, {old}"})
             matched = await pipe.hkeys(keys.package_matches(package_id))

@@ -19,9 +19,10 @@ from redis.asyncio.client import Pipeline
 from config import keys
 from core import Event, EventLog, iso, new_id
 from matcher import state
-from matcher.errors import Conflict, NotFound
+from matcher.errors import Conflict, Invalid, NotFound
 from matcher.model import Record
 from matcher.packages import PackageStore, Reader
+from matcher.questions import quotes_private
 from matcher.tx import transact
 from matcher.inputs import ReasonInput
 
@@ -100,6 +101,9 @@ class TimeRequests:
             ask = TimeRequest.from_dict(json.loads(raw))
             if ask.status != "requested":
                 raise Conflict(f"This request is already {ask.status}.", code="already_decided")
+            leaked = quotes_private(reason, package)
+            if leaked:  # the reason goes to the provider, before any award
+                raise Invalid({"reason": f"quotes the package's {leaked}; providers must not see it before award"})
             ask.status, ask.decided_at, ask.decided_by, ask.decision_reason = "refused", iso(time.time()), actor, reason
             pipe.multi()
             pipe.hset(keys.package_time_requests(package_id), request_id, json.dumps(ask.to_dict()))

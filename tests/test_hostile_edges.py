@@ -156,3 +156,25 @@ async def test_text_that_would_display_in_another_order_is_refused(world: World)
     # The marks right-to-left writers type are kept.
     kept = await world.post(reference="\u05d0\u05d1\u200f-7")
     assert kept["reference"] == "\u05d0\u05d1\u200f-7"
+
+
+async def test_a_brokers_reason_sent_to_providers_never_quotes_the_postcode_or_reference(world: World) -> None:
+    # The reason for an extension goes to every matched provider (deadline.extended) and a
+    # refusal's to the asker, before any award: like a published answer, neither may carry
+    # the service user's postcode or the council's reference.
+    package = await world.post()
+    pid = package["id"]
+    later = iso(parse_iso(package["deadline"]) + 3600)
+    for reason in ("Mrs T at SG1 1AA needs a hoist first", "Waiting on OT for sg11aa", "See HCC-0001 notes"):
+        response = await world.broker.raw("POST", f"/api/packages/{pid}/deadline", json={"deadline": later, "reason": reason})
+        assert "reason" in error_of(response, 422)["fields"], reason
+    asked = await world.users["Alpha Care"]("POST", f"/api/packages/{pid}/more-time", {"reason": "Rota"}, expect=201)
+    refused = await world.broker.raw("POST", f"/api/packages/{pid}/more-time/{asked['id']}/refuse",
+                                     json={"reason": "HCC-0001 must start Monday"})
+    assert "reason" in error_of(refused, 422)["fields"]
+    # Nothing was sent: the only extension and refusal in the history are the ones allowed below.
+    await world.broker("POST", f"/api/packages/{pid}/deadline", {"deadline": later, "reason": "Two providers asked"}, expect=200)
+    await world.broker("POST", f"/api/packages/{pid}/more-time/{asked['id']}/refuse", {"reason": "No"}, expect=409)
+    history = await world.broker("GET", f"/api/packages/{pid}/history", expect=200)
+    assert [e["data"]["reason"] for e in history if e["type"] == "deadline.extended"] == ["Two providers asked"]
+    assert not [e for e in history if e["type"] == "deadline.extension_refused"]
