@@ -131,6 +131,8 @@ class Service:
         return {**os.environ, "REDIS_URL": self.redis_url, "DATA_DIR": str(self.logs / "data"),
                 "GEO_CACHE_DIR": str(ROOT / ".cache" / "geo"), "ADMIN_EMAIL": ADMIN_EMAIL,
                 "ADMIN_PASSWORD": ADMIN_PASSWORD, "LOGIN_RATE_PER_MIN": "1000000", "PYTHONPATH": str(ROOT),
+                # The fan-out bench shares each provider user's token between hundreds of sockets.
+                "WS_MAX_PER_USER": "0",
                 **self.env, **extra}
 
     def _spawn(self, name: str, args: list[str], **extra: str) -> subprocess.Popen:

@@ -46,7 +46,8 @@ def checks(public_url: str):  # type: ignore[no-untyped-def]
 
 async def run(settings: Settings, host: str) -> None:
     redis = redis_target(settings).connect()
-    broadcaster = Broadcaster(redis, max_buffer_bytes=settings.ws_buffer_bytes, backlog_limit=settings.ws_send_queue)
+    broadcaster = Broadcaster(redis, max_buffer_bytes=settings.ws_buffer_bytes, backlog_limit=settings.ws_send_queue,
+                              max_per_user=settings.ws_max_per_user)
     server = RealtimeServer(AccountStore(redis, settings), EventLog(redis, settings.event_retention_s),
                             Sightings(redis), broadcaster)
     await broadcaster.start_position()

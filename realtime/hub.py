@@ -14,6 +14,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from core import Event
+from realtime.quota import SocketQuota
 from realtime.tail import StreamTail
 
 log = logging.getLogger("realtime.hub")
@@ -127,9 +128,10 @@ def stream_id(text: str) -> tuple[int, int]:
 class Hub(StreamTail):
     """The web process's fan-out: each socket has a mailbox and a task pumping it."""
 
-    def __init__(self, redis: Redis, send_queue: int) -> None:
+    def __init__(self, redis: Redis, send_queue: int, max_per_user: int = 0) -> None:
         super().__init__(redis)
         self.send_queue = send_queue
+        self.quota = SocketQuota(max_per_user)
         self.subscribers: set[Subscriber] = set()
         # Who gets a provider's events, so a fan-out visits its audience, not every socket.
         self.brokers: set[Subscriber] = set()

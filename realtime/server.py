@@ -33,6 +33,7 @@ from accounts import AccountStore, User, token_hash
 from core import Event, EventLog, is_id, iso
 from matcher import Sightings
 from realtime.hub import CLOSE_REVOKED, CLOSE_TOO_SLOW, HEARTBEAT_S, TEAM_ONLY, message, provider_wants
+from realtime.quota import CLOSE_TOO_MANY, TOO_MANY, SocketQuota
 from realtime.replay import BAD_AFTER, parse_event_id, replay
 from realtime.tail import StreamTail
 
@@ -57,8 +58,9 @@ class LiveSocket:
 
 
 class Broadcaster(StreamTail):
-    def __init__(self, redis: Redis, *, max_buffer_bytes: int, backlog_limit: int) -> None:
+    def __init__(self, redis: Redis, *, max_buffer_bytes: int, backlog_limit: int, max_per_user: int = 0) -> None:
         super().__init__(redis)
+        self.quota = SocketQuota(max_per_user)
         self.max_buffer_bytes = max_buffer_bytes
         self.backlog_limit = backlog_limit
         self.sockets: set[LiveSocket] = set()
@@ -172,6 +174,15 @@ class RealtimeServer:
         if user is None or token is None:
             await connection.close(CLOSE_REVOKED, "sign in first")
             return
+        if not self.broadcaster.quota.take(user.id):
+            await connection.close(CLOSE_TOO_MANY, TOO_MANY)
+            return
+        try:
+            await self._serve(connection, user, token, query)
+        finally:
+            self.broadcaster.quota.give(user.id)
+
+    async def _serve(self, connection: ServerConnection, user: User, token: str, query: dict[str, list[str]]) -> None:
         _bound_kernel_buffer(connection)
         sock = LiveSocket(connection, user, token_hash(token), heartbeat=(query.get("heartbeat") or [""])[0] == "1")
         # Read before subscribing: every event after it is either in the backlog or replayed

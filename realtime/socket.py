@@ -14,6 +14,7 @@ from accounts import AccountStore, User, token_hash
 from core import EventLog, is_id, iso
 from matcher import PackageStore
 from realtime.hub import CLOSE_REVOKED, HEARTBEAT_S, Hub, stream_id
+from realtime.quota import CLOSE_TOO_MANY, TOO_MANY
 from realtime.replay import BAD_AFTER, parse_event_id, replay
 
 CLOSE_TIMEOUT_S = 5.0
@@ -168,6 +169,16 @@ async def endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_REVOKED, reason="sign in first")
         return
     hub: Hub = state.hub
+    if not hub.quota.take(user.id):
+        await websocket.close(code=CLOSE_TOO_MANY, reason=TOO_MANY)
+        return
+    try:
+        await _serve(websocket, user, token, hub, state)
+    finally:
+        hub.quota.give(user.id)
+
+
+async def _serve(websocket: WebSocket, user: User, token: str, hub: Hub, state: Any) -> None:
     # Read before subscribing: every event after it is either queued for this socket or replayed
     # on a resume from it, so a page that has seen no event yet can still resume without a gap.
     position = await state.brokerage.events.last_id() if websocket.query_params.get("heartbeat") == "1" else None
@@ -177,7 +188,7 @@ async def endpoint(websocket: WebSocket) -> None:
         feed.position = position
         feed.subscriber.pages = True
     try:
-        await feed.run(accounts, websocket.query_params.get("after"))
+        await feed.run(state.brokerage.accounts, websocket.query_params.get("after"))
     except WebSocketDisconnect:
         pass
     finally:

@@ -178,3 +178,40 @@ async def test_a_brokers_reason_sent_to_providers_never_quotes_the_postcode_or_r
     history = await world.broker("GET", f"/api/packages/{pid}/history", expect=200)
     assert [e["data"]["reason"] for e in history if e["type"] == "deadline.extended"] == ["Two providers asked"]
     assert not [e for e in history if e["type"] == "deadline.extension_refused"]
+
+
+@pytest.mark.parametrize("route", ["web", "realtime"])
+async def test_one_user_cannot_hold_sockets_without_end(world: World, route: str) -> None:
+    # Each socket holds a mailbox, tasks and kernel buffers: a script with one provider token
+    # opening thousands took the process's memory from everyone. WS_MAX_PER_USER (20) a process.
+    world.service.ws_route = route
+    try:
+        alpha, beta = world.users["Alpha Care"], world.users["Beta Homecare"]
+        url = world.service.ws_url()
+        async with contextlib.AsyncExitStack() as stack:
+            held = [await stack.enter_async_context(websockets.connect(f"{url}?token={alpha.token}")) for _ in range(20)]
+            for ws in (held[0], held[-1]):
+                await ws.send(json.dumps({"type": "ping"}))
+                assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "pong"
+            async with websockets.connect(f"{url}?token={alpha.token}") as extra:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await asyncio.wait_for(extra.recv(), 10)
+                assert closed.value.rcvd is not None and closed.value.rcvd.code == 4429
+            async with websockets.connect(f"{url}?token={beta.token}") as other:  # another user is unaffected
+                await other.send(json.dumps({"type": "ping"}))
+                assert json.loads(await asyncio.wait_for(other.recv(), 10))["type"] == "pong"
+            await held.pop().close()
+            for _ in range(50):  # the closed socket's place is freed once the server has seen it go
+                async with websockets.connect(f"{url}?token={alpha.token}") as again:
+                    await again.send(json.dumps({"type": "ping"}))
+                    try:
+                        reply = json.loads(await asyncio.wait_for(again.recv(), 10))
+                    except ConnectionClosed:
+                        await asyncio.sleep(0.1)
+                        continue
+                    assert reply["type"] == "pong"
+                    break
+            else:
+                raise AssertionError("a socket closed by its client never made room for another")
+    finally:
+        world.service.ws_route = "web"

@@ -103,7 +103,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         service = await Brokerage.open(settings, postcodes)
         if settings.admin_email and settings.admin_password:
             await service.accounts.ensure_admin(settings.admin_email, settings.admin_password)
-        hub = Hub(service.redis, settings.ws_send_queue)
+        hub = Hub(service.redis, settings.ws_send_queue, settings.ws_max_per_user)
         await hub.start_position()
         tasks = [
             asyncio.create_task(hub.run(), name="event-reader"),
