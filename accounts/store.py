@@ -211,6 +211,17 @@ class AccountStore:
         # A deactivated user's sessions are deleted; this also refuses any that raced it.
         return user if user is not None and user.active else None
 
+    async def live_sessions(self, token_hashes: list[str]) -> set[str]:
+        """Which of these sessions (by token hash) still exist, in one round trip: those that
+        expired or were revoked are gone, so their open sockets must close too."""
+        if not token_hashes:
+            return set()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for digest in token_hashes:
+                pipe.exists(keys.session(digest))
+            found = await pipe.execute()
+        return {digest for digest, alive in zip(token_hashes, found, strict=True) if alive}
+
     async def logout(self, token: str) -> None:
         digest = token_hash(token)
         user_id = await self.redis.getdel(keys.session(digest))

@@ -48,11 +48,12 @@ async def run(settings: Settings, host: str) -> None:
     redis = redis_target(settings).connect()
     broadcaster = Broadcaster(redis, max_buffer_bytes=settings.ws_buffer_bytes, backlog_limit=settings.ws_send_queue,
                               max_per_user=settings.ws_max_per_user)
-    server = RealtimeServer(AccountStore(redis, settings), EventLog(redis, settings.event_retention_s),
-                            Sightings(redis), broadcaster)
+    accounts = AccountStore(redis, settings)
+    server = RealtimeServer(accounts, EventLog(redis, settings.event_retention_s), Sightings(redis), broadcaster)
     await broadcaster.start_position()
     tasks = [asyncio.create_task(broadcaster.run(), name="event-reader"),
              asyncio.create_task(broadcaster.watch_revocations(), name="revocation-listener"),
+             asyncio.create_task(broadcaster.check_sessions_forever(accounts), name="session-check"),
              asyncio.create_task(broadcaster.beat_forever(), name="heartbeats")]
     stop = asyncio.get_running_loop().create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):

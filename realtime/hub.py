@@ -174,3 +174,6 @@ class Hub(StreamTail):
         for subscriber in list(self.subscribers):
             if subscriber.token_hash == token_hash:
                 subscriber.close(CLOSE_REVOKED, "signed out")
+
+    def token_hashes(self) -> set[str]:
+        return {subscriber.token_hash for subscriber in self.subscribers}

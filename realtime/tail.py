@@ -11,11 +11,14 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from accounts import AccountStore
 from config import is_outage, keys, outage
 from core import Event
 
 log = logging.getLogger("realtime.tail")
 BLOCK_MS = 5000
+# How often each process asks whether its sockets' sessions still exist (see check_sessions).
+SESSION_CHECK_S = 10.0
 
 
 class StreamTail:
@@ -29,6 +32,29 @@ class StreamTail:
 
     def revoke(self, token_hash: str) -> None:
         raise NotImplementedError
+
+    def token_hashes(self) -> set[str]:
+        """The sessions (token hashes) this process's open sockets were opened with."""
+        raise NotImplementedError
+
+    async def check_sessions(self, accounts: AccountStore) -> int:
+        """Close the sockets whose session is gone; returns how many sessions were. A session
+        that expires publishes nothing, and a revocation published while this process's
+        pub/sub connection was down is never heard: without this, such a socket would carry
+        events for as long as it stayed open."""
+        held = sorted(self.token_hashes())
+        gone = set(held) - await accounts.live_sessions(held)
+        for digest in gone:
+            self.revoke(digest)
+        return len(gone)
+
+    async def check_sessions_forever(self, accounts: AccountStore, every_s: float = SESSION_CHECK_S) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                await self.check_sessions(accounts)
+            except (RedisError, OSError) as exc:
+                outage.REDIS.failed(exc, "session check")  # checked again next time
 
     async def start_position(self) -> None:
         entries = await self.redis.xrevrange(keys.EVENTS, count=1)

@@ -215,3 +215,32 @@ async def test_one_user_cannot_hold_sockets_without_end(world: World, route: str
                 raise AssertionError("a socket closed by its client never made room for another")
     finally:
         world.service.ws_route = "web"
+
+
+@pytest.mark.parametrize("route", ["web", "realtime"])
+async def test_a_socket_closes_when_its_session_ends_without_a_sign_out(world: World, redis_server, route: str) -> None:
+    # A session that expires publishes no revocation (nor does one whose message a process
+    # missed): its socket went on carrying the provider's events for as long as it stayed open.
+    import hashlib
+
+    import redis.asyncio as aioredis
+
+    from config import keys
+
+    world.service.ws_route = route
+    alpha = world.users["Alpha Care"]
+    store = aioredis.from_url(redis_server.url(0), decode_responses=True)
+    try:
+        async with websockets.connect(f"{world.service.ws_url()}?token={alpha.token}") as ws:
+            await ws.send(json.dumps({"type": "ping"}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "pong"
+            # The session's time runs out (as its TTL would), with nobody signing out.
+            assert await store.pexpire(keys.session(hashlib.sha256(alpha.token.encode()).hexdigest()), 1)
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:  # raises TimeoutError if the socket is still open after 30 s
+                    await asyncio.wait_for(ws.recv(), 30)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+        assert (await alpha.raw("GET", "/api/me")).status_code == 401
+    finally:
+        world.service.ws_route = "web"
+        await store.aclose()

@@ -108,6 +108,7 @@ def create_app(settings: Settings, postcodes: geo.PostcodeIndex | None = None) -
         tasks = [
             asyncio.create_task(hub.run(), name="event-reader"),
             asyncio.create_task(hub.watch_revocations(), name="revocation-listener"),
+            asyncio.create_task(hub.check_sessions_forever(service.accounts), name="session-check"),
         ]
         try:
             yield {"brokerage": service, "hub": hub}
