@@ -244,3 +244,46 @@ async def test_a_socket_closes_when_its_session_ends_without_a_sign_out(world: W
     finally:
         world.service.ws_route = "web"
         await store.aclose()
+
+
+async def test_a_client_that_never_finishes_its_request_head_is_let_go(world: World) -> None:
+    # uvicorn kept a connection that sent nothing, or a header now and then, for ever: a few
+    # thousand of them ("slowloris") held every file descriptor the web process had.
+    port = int(world.service.url().rsplit(":", 1)[1])
+
+    async def held(first: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            writer.write(first)
+            await writer.drain()
+            # Drip a byte of header now and then, never finishing: each keeps the head "arriving".
+            async def drip() -> None:
+                for _ in range(60):
+                    await asyncio.sleep(1)
+                    if writer.is_closing():
+                        return
+                    writer.write(b"X")
+                    await writer.drain()
+            dripping = asyncio.create_task(drip()) if first else None
+            try:
+                # Raises (TimeoutError) if the server holds the connection for 30 s.
+                return await asyncio.wait_for(reader.read(), 30)
+            finally:
+                if dripping:
+                    dripping.cancel()
+                    await asyncio.gather(dripping, return_exceptions=True)
+        finally:
+            writer.close()
+
+    silent, slow_ws, slow_api = await asyncio.gather(
+        held(b""),
+        held(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Slow: "),
+        held(b"GET /api/me HTTP/1.1\r\nHost: x\r\nX-Slow: "),
+    )
+    for answer in (silent, slow_ws, slow_api):
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
+    # Ordinary requests and sockets are untouched.
+    await world.broker("GET", "/api/me", expect=200)
+    async with websockets.connect(f"{world.service.ws_url()}?token={world.broker.token}") as ws:
+        await ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "pong"

@@ -8,6 +8,7 @@ import uvicorn
 
 from config import ConfigError, Settings, logs, redis_target
 from web.app import create_app
+from web.header_timeout import HeaderTimeoutProtocol
 from web.pages import assets
 
 
@@ -27,7 +28,9 @@ def main() -> None:
         sys.exit(f"configuration error: {exc}")
     host = "0.0.0.0" if "--public" in sys.argv else "127.0.0.1"
     # log_config=None: uvicorn keeps the redacting root handler instead of installing its own.
-    uvicorn.run(create_app(settings), host=host, port=settings.port, log_config=None, access_log=False, proxy_headers=True)
+    # http: a deadline on each request's head, so slow clients cannot hold connections (web/header_timeout.py).
+    uvicorn.run(create_app(settings), host=host, port=settings.port, log_config=None, access_log=False, proxy_headers=True,
+                http=HeaderTimeoutProtocol)
 
 
 if __name__ == "__main__":
