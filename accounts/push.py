@@ -54,8 +54,15 @@ def _b64url(value: Any) -> bytes | None:
         return None
 
 
-def parse_subscription(body: Any) -> tuple[str, str, str]:
-    """(endpoint, p256dh, auth) from `{endpoint, keys: {p256dh, auth}}`, or 422 naming the field."""
+def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
+    """`host` is one of `allowed` ("*.push.apple.com" takes its subdomains, "*" any host)."""
+    host = host.lower().rstrip(".")
+    return any(a == "*" or host == a or (a.startswith("*.") and host.endswith(a[1:])) for a in allowed)
+
+
+def parse_subscription(body: Any, allowed_hosts: tuple[str, ...] = ("*",)) -> tuple[str, str, str]:
+    """(endpoint, p256dh, auth) from `{endpoint, keys: {p256dh, auth}}`, or 422 naming the field.
+    An https endpoint must be on one of `allowed_hosts` (the push services)."""
     errors: dict[str, str] = {}
     if not isinstance(body, dict):
         raise InvalidSubscription("The subscription must be an object {endpoint, keys: {p256dh, auth}}.",
@@ -68,6 +75,8 @@ def parse_subscription(body: Any) -> tuple[str, str, str]:
         # Push services are https; plain http only to this machine (development, tests).
         if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK)):
             errors["endpoint"] = "must be an https URL"
+        elif parts.hostname not in LOOPBACK and not host_allowed(parts.hostname, allowed_hosts):
+            errors["endpoint"] = "must be the address of a browser's push service"
     raw_keys = body.get("keys")
     p256dh = auth = None
     if not isinstance(raw_keys, dict):

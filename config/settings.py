@@ -38,6 +38,9 @@ class Twilio:
     api_base: str | None
 
 
+PUSH_SERVICES = ("fcm.googleapis.com", "updates.push.services.mozilla.com", "*.push.apple.com", "*.notify.windows.com")
+
+
 @dataclass(frozen=True)
 class Push:
     """Web Push: the VAPID key (PEM or base64url raw; unset = generated once under DATA_DIR)
@@ -45,6 +48,10 @@ class Push:
 
     vapid_private_key: str | None = field(default=None, repr=False)
     subject: str = "mailto:brokerage@localhost"
+    # Hosts a subscription's endpoint may name (a "*." prefix takes subdomains; "*" alone any
+    # host): the browsers' push services. Anything else would have the worker POST to any
+    # https address a provider user typed, inside the council's network too.
+    allow_hosts: tuple[str, ...] = PUSH_SERVICES
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,7 @@ class Settings:
             push=Push(
                 vapid_private_key=env.get("VAPID_PRIVATE_KEY") or None,
                 subject=_vapid_subject(env.get("VAPID_SUBJECT") or f"mailto:{env.get('MAIL_FROM') or 'brokerage@localhost'}"),
+                allow_hosts=read("PUSH_ALLOW_HOSTS", PUSH_SERVICES, _host_names),
             ),
             webhooks=Webhooks(
                 timeout_s=read("WEBHOOK_TIMEOUT_S", 10.0, _webhook_timeout),
@@ -228,6 +236,17 @@ def _positive_int(raw: str) -> int:
     if value <= 0:
         raise ValueError("must be a whole number above 0")
     return value
+
+
+def _host_names(raw: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(n.strip().lower() for n in raw.split(",") if n.strip()))
+    if not names:
+        raise ValueError("must name at least one host (or * for any)")
+    for name in names:
+        bare = name.removeprefix("*.")
+        if name != "*" and (not bare or "*" in bare or "/" in bare or ":" in bare):
+            raise ValueError(f"{name!r} is not a host name (a leading *. takes its subdomains)")
+    return names
 
 
 def _count(raw: str) -> int:

@@ -287,3 +287,28 @@ async def test_a_client_that_never_finishes_its_request_head_is_let_go(world: Wo
     async with websockets.connect(f"{world.service.ws_url()}?token={world.broker.token}") as ws:
         await ws.send(json.dumps({"type": "ping"}))
         assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "pong"
+
+
+async def test_a_push_subscription_names_a_push_service_not_any_address(world: World) -> None:
+    # The worker POSTs every alert to the endpoint a provider user gave: any https address,
+    # inside the council's network too. Only the browsers' push services (PUSH_ALLOW_HOSTS).
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    def b64u(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    keys_ = {"p256dh": b64u(point), "auth": b64u(os.urandom(16))}
+    alpha = world.users["Alpha Care"]
+    for endpoint in ("https://169.254.169.254/latest/meta-data/", "https://finance.internal.council/api/pay",
+                     "https://evilpush.apple.com/x", "https://fcm.googleapis.com.evil.example/x"):
+        response = await alpha.raw("POST", "/api/me/push-subscriptions", json={"endpoint": endpoint, "keys": keys_})
+        assert "endpoint" in error_of(response, 422)["fields"], endpoint
+    for endpoint in ("https://fcm.googleapis.com/fcm/send/abc", "https://web.push.apple.com/QGx",
+                     "https://updates.push.services.mozilla.com/wpush/v2/x", "http://127.0.0.1:9/standin"):
+        await alpha("POST", "/api/me/push-subscriptions", {"endpoint": endpoint, "keys": keys_}, expect=201)

@@ -44,8 +44,8 @@ async def public_key(call: Call) -> Response:
 
 async def subscribe(call: Call) -> Response:
     given: PushSubscriptionInput = call.body
-    endpoint, p256dh, auth = parse_subscription(given.model_dump())
     service = brokerage(call.request)
+    endpoint, p256dh, auth = parse_subscription(given.model_dump(), service.settings.push.allow_hosts)
     user = call.me
     before = await service.subscriptions.ids_of([user.id])
     sub = await service.subscriptions.add(user.id, endpoint, p256dh, auth)
