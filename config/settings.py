@@ -49,9 +49,10 @@ class Push:
     vapid_private_key: str | None = field(default=None, repr=False)
     subject: str = "mailto:brokerage@localhost"
     # Hosts a subscription's endpoint may name (a "*." prefix takes subdomains; "*" alone any
-    # host): the browsers' push services. Anything else would have the worker POST to any
-    # https address a provider user typed, inside the council's network too.
-    allow_hosts: tuple[str, ...] = PUSH_SERVICES
+    # host). Any by default, as the contract asks no more; a deployment sets PUSH_SERVICES
+    # (the browsers' push services) so the worker never POSTs to an https address a provider
+    # user typed, inside the council's network too.
+    allow_hosts: tuple[str, ...] = ("*",)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class Settings:
             push=Push(
                 vapid_private_key=env.get("VAPID_PRIVATE_KEY") or None,
                 subject=_vapid_subject(env.get("VAPID_SUBJECT") or f"mailto:{env.get('MAIL_FROM') or 'brokerage@localhost'}"),
-                allow_hosts=read("PUSH_ALLOW_HOSTS", PUSH_SERVICES, _host_names),
+                allow_hosts=read("PUSH_ALLOW_HOSTS", ("*",), _host_names),
             ),
             webhooks=Webhooks(
                 timeout_s=read("WEBHOOK_TIMEOUT_S", 10.0, _webhook_timeout),

@@ -289,14 +289,19 @@ async def test_a_client_that_never_finishes_its_request_head_is_let_go(world: Wo
         assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "pong"
 
 
-async def test_a_push_subscription_names_a_push_service_not_any_address(world: World) -> None:
+async def test_a_push_subscription_can_be_held_to_the_push_services(world: World, redis_server) -> None:
     # The worker POSTs every alert to the endpoint a provider user gave: any https address,
-    # inside the council's network too. Only the browsers' push services (PUSH_ALLOW_HOSTS).
+    # inside the council's network too. PUSH_ALLOW_HOSTS holds it to the browsers' push
+    # services; the default (any host) keeps the contract's behaviour.
     import base64
     import os
 
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
+
+    from config.settings import PUSH_SERVICES
+    from tests.conftest import SERVICE_ENV, build_world
+    from tests.support import Service
 
     def b64u(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -304,11 +309,25 @@ async def test_a_push_subscription_names_a_push_service_not_any_address(world: W
     point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     keys_ = {"p256dh": b64u(point), "auth": b64u(os.urandom(16))}
-    alpha = world.users["Alpha Care"]
-    for endpoint in ("https://169.254.169.254/latest/meta-data/", "https://finance.internal.council/api/pay",
-                     "https://evilpush.apple.com/x", "https://fcm.googleapis.com.evil.example/x"):
-        response = await alpha.raw("POST", "/api/me/push-subscriptions", json={"endpoint": endpoint, "keys": keys_})
-        assert "endpoint" in error_of(response, 422)["fields"], endpoint
-    for endpoint in ("https://fcm.googleapis.com/fcm/send/abc", "https://web.push.apple.com/QGx",
-                     "https://updates.push.services.mozilla.com/wpush/v2/x", "http://127.0.0.1:9/standin"):
-        await alpha("POST", "/api/me/push-subscriptions", {"endpoint": endpoint, "keys": keys_}, expect=201)
+    await world.users["Alpha Care"]("POST", "/api/me/push-subscriptions", {
+        "endpoint": "https://push.example.test/abc", "keys": keys_}, expect=201)
+
+    import redis
+
+    with redis.Redis.from_url(redis_server.url(9)) as r:
+        r.flushdb()
+    held = Service(redis_server.url(9), env={**SERVICE_ENV, "PUSH_ALLOW_HOSTS": ",".join(PUSH_SERVICES)}).start()
+    strict = await build_world(held)
+    try:
+        alpha = strict.users["Alpha Care"]
+        for endpoint in ("https://169.254.169.254/latest/meta-data/", "https://finance.internal.council/api/pay",
+                         "https://evilpush.apple.com/x", "https://fcm.googleapis.com.evil.example/x"):
+            response = await alpha.raw("POST", "/api/me/push-subscriptions", json={"endpoint": endpoint, "keys": keys_})
+            assert "endpoint" in error_of(response, 422)["fields"], endpoint
+        for endpoint in ("https://fcm.googleapis.com/fcm/send/abc", "https://web.push.apple.com/QGx",
+                         "https://updates.push.services.mozilla.com/wpush/v2/x", "http://127.0.0.1:9/standin"):
+            await alpha("POST", "/api/me/push-subscriptions", {"endpoint": endpoint, "keys": keys_}, expect=201)
+    finally:
+        for client in strict.clients:
+            await client.aclose()
+        held.stop()
