@@ -2,8 +2,9 @@
 
 Each socket costs a mailbox, a task or two and kernel buffers, and a replay of what it
 missed: one signed-in user (or a script with a stolen token) opening thousands would take
-the process's memory from everyone else. A team's real use is a few pages per person (a
-phone, a desk, a second tab), so past the limit a new socket is closed at once with 4429,
+the process's memory from everyone else. A person's real use is a few pages (a phone, a
+desk, a second tab); the default of 100 also leaves room for a client that shares one token
+between many sockets (a load test, a council's relay). Past the limit a new socket is closed at once with 4429,
 and the page retries after its usual backoff (an old dead socket is dropped by the ping
 timeout within a minute, making room)."""
 
