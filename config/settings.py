@@ -90,7 +90,7 @@ class Settings:
     geo_cache: Path | None = None
     ws_send_queue: int = 1000
     ws_buffer_bytes: int = 1 << 20
-    ws_max_per_user: int = 100  # sockets one user may hold on one process; 0 = no limit
+    ws_max_per_user: int = 500  # sockets one user may hold on one process; 0 = no limit
     realtime_port: int = 8001
     login_rate_per_min: int = 120
     session_ttl_s: int = 14 * 86400
@@ -180,7 +180,7 @@ class Settings:
             login_rate_per_min=read("LOGIN_RATE_PER_MIN", 120, _positive_int),
             ws_send_queue=read("WS_SEND_QUEUE", 1000, _positive_int),
             ws_buffer_bytes=read("WS_BUFFER_BYTES", 1 << 20, _positive_int),
-            ws_max_per_user=read("WS_MAX_PER_USER", 100, _count),
+            ws_max_per_user=read("WS_MAX_PER_USER", 500, _count),
             realtime_port=read("REALTIME_PORT", 8001, _port),
             round_speed_kmh=read("ROUND_SPEED_KMH", 25.0, _positive_float),
             call_bands=read("CALL_BANDS", ((20, 0.4), (35, 0.6), (50, 0.8), (60, 1.0)), _call_bands),

@@ -15,7 +15,9 @@ from tests.support import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, RedisServer, Se
 
 SERVICE_ENV = {"DEADLINE_RED_S": "3", "LOCKOUT_S": "2", "LOGIN_RATE_PER_MIN": "100000",
                # Webhook receivers that fail are tried again within a second, not minutes.
-               "WEBHOOK_RETRY_BASE_S": "0.2", "WEBHOOK_RETRY_MAX_S": "1", "WEBHOOK_TIMEOUT_S": "2"}
+               "WEBHOOK_RETRY_BASE_S": "0.2", "WEBHOOK_RETRY_MAX_S": "1", "WEBHOOK_TIMEOUT_S": "2",
+               # A hundred sockets a user, so the limit's test need not open five hundred.
+               "WS_MAX_PER_USER": "100"}
 
 
 @pytest.fixture(scope="session")

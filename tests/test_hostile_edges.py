@@ -183,7 +183,8 @@ async def test_a_brokers_reason_sent_to_providers_never_quotes_the_postcode_or_r
 @pytest.mark.parametrize("route", ["web", "realtime"])
 async def test_one_user_cannot_hold_sockets_without_end(world: World, route: str) -> None:
     # Each socket holds a mailbox, tasks and kernel buffers: a script with one provider token
-    # opening thousands took the process's memory from everyone. WS_MAX_PER_USER (100) a process.
+    # opening thousands took the process's memory from everyone. WS_MAX_PER_USER a process
+    # (500 by default; the test services hold 100).
     world.service.ws_route = route
     try:
         alpha, beta = world.users["Alpha Care"], world.users["Beta Homecare"]

@@ -66,8 +66,7 @@ PHONE_HELP = "Enter the mobile number in international format, starting with + a
 def _phone(value: object) -> object:
     # The contract: "Phone in E.164 (+447700900123) else 422". The settings page turns the UK
     # forms people type (07700 900123, +44 7700 900123, ...) into E.164 before it sends them.
-    if isinstance(value, str):
-        value = value.strip()
+    # Nothing is trimmed: a newline or tab around the number is not E.164 either.
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not E164.fullmatch(value):
