@@ -3,6 +3,8 @@ starts from an empty database with just the bootstrap admin."""
 
 from __future__ import annotations
 
+import contextlib
+
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Iterator
@@ -62,8 +64,13 @@ def two_webs(service: Service) -> Service:
 
 @pytest.fixture
 def clean(service: Service, redis_server: RedisServer) -> Service:
-    """An empty store and the bootstrap admin, as a new deployment has."""
-    with redis.Redis.from_url(redis_server.url(0)) as r:
+    return emptied(service)
+
+
+def emptied(service: Service) -> Service:
+    """An empty store and the bootstrap admin, as a new deployment has. Sync: the admin
+    bootstrap runs its own event loop."""
+    with redis.Redis.from_url(service.redis_url) as r:
         r.flushdb()
     _bootstrap_admin(service)
     return service
@@ -170,10 +177,19 @@ class World:
 
 @pytest.fixture
 async def world(clean: Service) -> AsyncIterator[World]:
-    w = await build_world(clean)
-    yield w
-    for client in w.clients:
-        await client.aclose()
+    async with world_on(clean) as w:
+        yield w
+
+
+@contextlib.asynccontextmanager
+async def world_on(service: Service) -> AsyncIterator[World]:
+    """The default world (build_world) on `service`, its clients closed afterwards."""
+    w = await build_world(service)
+    try:
+        yield w
+    finally:
+        for client in w.clients:
+            await client.aclose()
 
 
 @pytest.fixture

@@ -301,7 +301,7 @@ async def test_a_push_subscription_can_be_held_to_the_push_services(world: World
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from config.settings import PUSH_SERVICES
-    from tests.conftest import SERVICE_ENV, build_world
+    from tests.conftest import SERVICE_ENV, world_on
     from tests.support import Service
 
     def b64u(data: bytes) -> str:
@@ -318,17 +318,15 @@ async def test_a_push_subscription_can_be_held_to_the_push_services(world: World
     with redis.Redis.from_url(redis_server.url(9)) as r:
         r.flushdb()
     held = Service(redis_server.url(9), env={**SERVICE_ENV, "PUSH_ALLOW_HOSTS": ",".join(PUSH_SERVICES)}).start()
-    strict = await build_world(held)
     try:
-        alpha = strict.users["Alpha Care"]
-        for endpoint in ("https://169.254.169.254/latest/meta-data/", "https://finance.internal.council/api/pay",
-                         "https://evilpush.apple.com/x", "https://fcm.googleapis.com.evil.example/x"):
-            response = await alpha.raw("POST", "/api/me/push-subscriptions", json={"endpoint": endpoint, "keys": keys_})
-            assert "endpoint" in error_of(response, 422)["fields"], endpoint
-        for endpoint in ("https://fcm.googleapis.com/fcm/send/abc", "https://web.push.apple.com/QGx",
-                         "https://updates.push.services.mozilla.com/wpush/v2/x", "http://127.0.0.1:9/standin"):
-            await alpha("POST", "/api/me/push-subscriptions", {"endpoint": endpoint, "keys": keys_}, expect=201)
+        async with world_on(held) as strict:
+            alpha = strict.users["Alpha Care"]
+            for endpoint in ("https://169.254.169.254/latest/meta-data/", "https://finance.internal.council/api/pay",
+                             "https://evilpush.apple.com/x", "https://fcm.googleapis.com.evil.example/x"):
+                response = await alpha.raw("POST", "/api/me/push-subscriptions", json={"endpoint": endpoint, "keys": keys_})
+                assert "endpoint" in error_of(response, 422)["fields"], endpoint
+            for endpoint in ("https://fcm.googleapis.com/fcm/send/abc", "https://web.push.apple.com/QGx",
+                             "https://updates.push.services.mozilla.com/wpush/v2/x", "http://127.0.0.1:9/standin"):
+                await alpha("POST", "/api/me/push-subscriptions", {"endpoint": endpoint, "keys": keys_}, expect=201)
     finally:
-        for client in strict.clients:
-            await client.aclose()
         held.stop()

@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import AsyncIterator, Iterator
 
 import pytest
-import redis
 
-from tests.conftest import SERVICE_ENV, World, _bootstrap_admin, build_world
+from tests.conftest import SERVICE_ENV, World, emptied, world_on
 from tests.support import RedisServer, Service
 from web.outputs import ProposedVariation, PurchaseOrderOut, VariationOut
 from tests.test_purchase_orders import award
@@ -27,21 +26,15 @@ def flex_service(redis_server: RedisServer) -> Iterator[Service]:
 
 
 @pytest.fixture
-def flex_clean(flex_service: Service, redis_server: RedisServer) -> Service:
-    # Sync, like conftest's `clean`: the admin bootstrap runs its own event loop.
-    with redis.Redis.from_url(redis_server.url(FLEX_DB)) as r:
-        r.flushdb()
-    _bootstrap_admin(flex_service)
-    return flex_service
+def flex_clean(flex_service: Service) -> Service:
+    return emptied(flex_service)
 
 
 @pytest.fixture
 async def flex_world(flex_clean: Service) -> AsyncIterator[World]:
     """The default world on a service with Hertfordshire's 10 % flex."""
-    w = await build_world(flex_clean)
-    yield w
-    for client in w.clients:
-        await client.aclose()
+    async with world_on(flex_clean) as w:
+        yield w
 
 
 async def test_a_providers_small_change_waits_for_the_broker_who_may_decline_it(world: World) -> None:

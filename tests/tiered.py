@@ -8,9 +8,8 @@ import time
 from typing import Any, AsyncIterator, Callable, Iterator
 
 import pytest
-import redis
 
-from tests.conftest import World, _bootstrap_admin, build_world
+from tests.conftest import World, emptied, world_on
 from tests.support import RedisServer, Service
 
 RED_WINDOW_S = 5
@@ -26,22 +25,16 @@ def tiered_service(redis_server: RedisServer) -> Iterator[Service]:
 
 
 @pytest.fixture
-def tiered_clean(tiered_service: Service, redis_server: RedisServer) -> Service:
-    # Sync, like conftest's `clean`: the admin bootstrap runs its own event loop.
-    with redis.Redis.from_url(redis_server.url(TIERED_DB)) as r:
-        r.flushdb()
-    _bootstrap_admin(tiered_service)
-    return tiered_service
+def tiered_clean(tiered_service: Service) -> Service:
+    return emptied(tiered_service)
 
 
 @pytest.fixture
 async def tiered(tiered_clean: Service) -> AsyncIterator[World]:
     """The default test world (Alpha primary, Beta secondary, Gamma untiered = reserve in
     Stevenage), served with RELEASE=tiered."""
-    w = await build_world(tiered_clean)
-    yield w
-    for client in w.clients:
-        await client.aclose()
+    async with world_on(tiered_clean) as w:
+        yield w
 
 
 async def wait_package(world: World, package_id: str, done: Callable[[dict[str, Any]], bool], timeout: float = 40) -> dict[str, Any]:
