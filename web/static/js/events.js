@@ -84,7 +84,8 @@ function sentence(msg, packages) {
     case "deadline.extended":
       return { pid, text: `Deadline of ${label} moved to ${new Date(d.deadline).toLocaleString("en-GB", { timeZone: "Europe/London", dateStyle: "medium", timeStyle: "short" })}: ${d.reason || ""}`, tone: "" };
     case "package.wave_released":
-      return { pid, text: `Nobody offered for ${label}: released to the ${d.tier} tier (wave ${d.wave}, ${d.matched} providers).`, tone: "" };
+      // The deadline releases the next tier when nobody offered; a broker may release it early.
+      return { pid, text: `${msg.actor && msg.actor !== "system" ? "Released early" : "Nobody offered, so released"}: ${label} went to the ${d.tier} tier (wave ${d.wave}, ${d.matched} provider${d.matched === 1 ? "" : "s"}).`, tone: "" };
     case "package.awaiting_award":
       return { pid, text: `Deadline passed for ${label} with ${d.offers} offer${d.offers === 1 ? "" : "s"}: ready to award.`, tone: "alert" };
     case "package.unplaced":
@@ -97,6 +98,8 @@ function sentence(msg, packages) {
       return { pid, text: `${nameOf(d.provider_id)} handed back ${label}: ${d.reason}. Reposted.`, tone: "alert" };
     // What each provider is told: quiet in the live feed, a line each in a package's history.
     case "package.matched":
+      // A provider already matched that declares availability fitting the package is told again.
+      if (d.reason === "availability") return { pid, text: `${nameOf(d.provider_id)} declared availability that fits this package: listed first on its board.`, tone: "", quiet: true };
       return { pid, text: `Matched to ${nameOf(d.provider_id)}: the package is on its board.`, tone: "", quiet: true };
     case "offer.accepted":
       return { pid, text: `${nameOf(d.provider_id)} told its offer is accepted.`, tone: "", quiet: true };
