@@ -101,7 +101,8 @@ function renderOffers(offers) {
         ["Round fit (not scored)", o.round_fit ? roundFit(o.round_fit).replace("from your", "from its") : (open ? "No current client or availability in these times" : null)],
         ["Can start", day(o.start_date)],
         ["Note", o.note || null],
-        ["Status", words(o.status)],
+        // "Declined" would read as the provider turning the package down; the provider sees the same words.
+        ["Status", o.status === "declined" ? "Not chosen" : words(o.status)],
       ]),
       open && o.status === "submitted"
         ? el("button", { type: "button", class: "govuk-button", onclick: () => ask(o, name) }, `Award to ${name}`)

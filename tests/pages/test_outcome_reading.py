@@ -1,0 +1,29 @@
+"""After the award, the pages read plainly: the broker sees a losing offer as "Not chosen"
+(as its provider does), not "Declined", which reads as the provider turning the package
+down."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import World, tomorrow
+from tests.pages.conftest import Browsing
+from tests.pages.test_every_page import BROKER
+from tests.support import PASSWORD
+
+
+@pytest.mark.timeout(180)
+async def test_after_award_losing_offer_is_not_chosen(world: World, browsing: Browsing) -> None:
+    package = await world.post(urgency="amber", reference="HCC-READ-1")
+    pid = package["id"]
+    offer = await world.users["Alpha Care"]("POST", f"/api/packages/{pid}/offers", {"hourly_rate": 22.5, "start_date": tomorrow(), "can_meet_needs": True}, expect=201)
+    await world.users["Beta Homecare"]("POST", f"/api/packages/{pid}/offers", {"hourly_rate": 25, "start_date": tomorrow(), "can_meet_needs": True}, expect=201)
+    await world.broker("POST", f"/api/packages/{pid}/award", {"offer_id": offer["id"]}, expect=200)
+
+    broker = await browsing.signed_in(BROKER, PASSWORD, width=375)
+    await broker.goto(f"/broker/packages/{pid}")
+    lost = broker.locator("#offers > li", has_text="Beta Homecare")
+    await lost.wait_for()
+    status = " ".join((await lost.locator(".govuk-summary-list__row", has_text="Status").inner_text()).split())
+    assert status == "Status Not chosen", status
+
