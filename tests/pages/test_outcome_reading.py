@@ -1,6 +1,6 @@
 """After the award, the pages read plainly: the broker sees a losing offer as "Not chosen"
 (as its provider does), not "Declined", which reads as the provider turning the package
-down."""
+down; the winner's purchase order does not sit flush against its offer's box."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import pytest
 
 from tests.conftest import World, tomorrow
 from tests.pages.conftest import Browsing
-from tests.pages.test_every_page import BROKER
+from tests.pages.test_every_page import ALPHA, BROKER
 from tests.support import PASSWORD
 
 
 @pytest.mark.timeout(180)
-async def test_after_award_losing_offer_is_not_chosen(world: World, browsing: Browsing) -> None:
+async def test_after_award_losing_offer_is_not_chosen_and_order_stands_apart(world: World, browsing: Browsing) -> None:
     package = await world.post(urgency="amber", reference="HCC-READ-1")
     pid = package["id"]
     offer = await world.users["Alpha Care"]("POST", f"/api/packages/{pid}/offers", {"hourly_rate": 22.5, "start_date": tomorrow(), "can_meet_needs": True}, expect=201)
@@ -27,3 +27,10 @@ async def test_after_award_losing_offer_is_not_chosen(world: World, browsing: Br
     status = " ".join((await lost.locator(".govuk-summary-list__row", has_text="Status").inner_text()).split())
     assert status == "Status Not chosen", status
 
+    winner = await browsing.signed_in(ALPHA, PASSWORD, width=375)
+    await winner.goto(f"/provider/packages/{pid}")
+    heading = winner.locator("#po-title")
+    await heading.wait_for()
+    box = await winner.locator("#my-offers-list").bounding_box()
+    top = await heading.bounding_box()
+    assert box and top and top["y"] - (box["y"] + box["height"]) >= 20, (box, top)
