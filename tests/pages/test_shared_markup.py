@@ -33,8 +33,11 @@ async def test_new_package_start_date_is_the_shared_date_input(world: World, bro
     summary = page.locator(".govuk-error-summary")
     await summary.wait_for()
     listed = [t.strip() for t in await summary.locator("li").all_inner_texts()]
-    assert "The start date must include a day, month and year" in listed and len(listed) > 1, listed
-    assert "The start date must include a day, month and year" in await group.locator(".govuk-error-message").inner_text()
+    # It names the part that is missing, and marks only that field (the GOV.UK pattern).
+    assert "The start date must include a month" in listed and len(listed) > 1, listed
+    assert "The start date must include a month" in await group.locator(".govuk-error-message").inner_text()
+    marked = await group.locator("input.govuk-input--error").evaluate_all("els => els.map(e => e.name)")
+    assert marked == ["start_date-month"], marked
     assert await axe_violations(page) == []
     # The whole date reaches the API as before.
     await page.goto("/broker/packages/new")

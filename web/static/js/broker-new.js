@@ -1,6 +1,6 @@
 // Posting a package: the form becomes the API's JSON; field errors are shown beside fields.
 import { api } from "./api.js";
-import { dateValue } from "./date-input.js";
+import { dateValue, highlightMissing, missingMessage, missingParts } from "./date-input.js";
 import { el, showErrors } from "./dom.js";
 
 const form = document.getElementById("package-form");
@@ -60,9 +60,12 @@ form.addEventListener("submit", async (e) => {
   }
   const result = await api("POST", "/api/packages", body);
   if (!result.ok) {
-    // A date missing a part is not sent (the API names it missing): say which, with the rest.
-    if (start === null && result.error && result.error.fields) result.error.fields.start_date = "The start date must include a day, month and year";
+    // A date missing a part is not sent (the API names it missing): say which part, with the rest.
+    const missing = start === null ? missingParts(new FormData(form), "start_date") : [];
+    const fields = (result.error && result.error.fields) || {};
+    if (missing.length && result.error && result.error.fields) fields.start_date = missingMessage("The start date", missing);
     showErrors(form, result.error);
+    if (missing.length) highlightMissing(form, "start_date", missing);
     return;
   }
   location.assign(`/broker/packages/${encodeURIComponent(result.data.id)}/posted`);

@@ -28,3 +28,22 @@ export function dateValue(data, name) {
   if (!d || !m || !y) return null;
   return `${y}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`;
 }
+
+// The parts of a partly filled date that are empty ("day", "month", "year"), for the message
+// and for highlighting only those fields, as the GOV.UK pattern and the server's forms do.
+export function missingParts(data, name) {
+  return ["day", "month", "year"].filter((p) => !String(data.get(`${name}-${p}`) || "").trim());
+}
+
+// "The start date must include a year": names what is missing (web/pages/dates.py says the same).
+export function missingMessage(what, parts) {
+  return `${what} must include a ${parts.join(" and ")}`;
+}
+
+// After showErrors marked every field of the date: keep the mark on the empty ones only.
+export function highlightMissing(form, name, parts) {
+  for (const part of ["day", "month", "year"]) {
+    const input = form.querySelector(`[name="${name}-${part}"]`);
+    if (input && !parts.includes(part)) input.classList.remove("govuk-input--error");
+  }
+}
