@@ -64,6 +64,11 @@ form.addEventListener("submit", async (e) => {
     const missing = start === null ? missingParts(new FormData(form), "start_date") : [];
     const fields = (result.error && result.error.fields) || {};
     if (missing.length && result.error && result.error.fields) fields.start_date = missingMessage("The start date", missing);
+    // "Visit pattern 1: days must include at least one" reads as a riddle to someone in a hurry.
+    for (const key of Object.keys(fields)) {
+      const m = /^visits\[(\d+)\]\.days$/.exec(key);
+      if (m && /at least one/.test(fields[key])) fields[key] = `Select at least one day for visit pattern ${Number(m[1]) + 1}`;
+    }
     showErrors(form, result.error);
     if (missing.length) highlightMissing(form, "start_date", missing);
     return;
