@@ -40,7 +40,8 @@ def read_date(query: Mapping[str, str], name: str, label: str) -> DateField:
     out = _read_date(query, name, label)
     if out.value is not None and not EARLIEST_YEAR <= out.value.year <= LATEST_YEAR:
         # A real date, but none the service could hold (and 31 12 9999's day end is no date).
-        out.value, out.error, out.bad = None, f"{label} must be between {EARLIEST_YEAR} and {LATEST_YEAR}", ("year",)
+        # 'Date to must be between 1970 and 9998' read as a range of dates: say it is the year.
+        out.value, out.error, out.bad = None, f"{label} must have a year between {EARLIEST_YEAR} and {LATEST_YEAR}", ("year",)
     return out
 
 
