@@ -127,6 +127,10 @@ document.getElementById("award-yes").addEventListener("click", async () => {
   if (!result.ok) pageError(result.error.message);
   else announce("The package is awarded.");
   await load();
+  // The focused confirmation is gone and the page above it shrank: without this a phone is
+  // left looking at the history. Take the broker to the outcome (or the error) at the top.
+  const top = result.ok ? document.getElementById("package-title") : document.querySelector("#page-errors .govuk-error-summary");
+  if (top) { top.setAttribute("tabindex", "-1"); top.focus(); }
 });
 
 // One line per event of the package's audit trail, each once (by its id); message receipts
