@@ -311,7 +311,7 @@ async def run(args: argparse.Namespace, procs: list[subprocess.Popen], cleanup: 
     cleanup.append(service.stop)
     cleanup.append(lambda: None if args.keep_logs else shutil.rmtree(service.logs, ignore_errors=True))
     started = time.perf_counter()
-    service.start(webs=2, workers=1, realtimes=1 if args.ws == "realtime" else 0)
+    service.start(webs=2, workers=args.workers, realtimes=1 if args.ws == "realtime" else 0)
     print(f"service up in {time.perf_counter() - started:.1f}s: {service.pids()}; sockets on {args.ws} ports "
           f"{ws_ports(service)}; logs {service.logs}", flush=True)
     started = time.perf_counter()
@@ -408,6 +408,8 @@ def main() -> None:
     parser.add_argument("--packages", type=int, default=20, help="measured fan-outs per system")
     parser.add_argument("--warmup", type=int, default=2, help="fan-outs per system before measuring")
     parser.add_argument("--idle", type=int, default=10000, help="idle sockets for the memory figure (0 = skip)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="arq workers (0: none, so no notification is planned or sent while sockets are timed)")
     parser.add_argument("--profile", action="store_true", help="py-spy the servers during the measured rounds")
     parser.add_argument("--keep-logs", action="store_true")
     parser.add_argument("--max-seconds", type=float, default=900, help="stop everything after this long")
