@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Any
 
 from redis.asyncio import Redis
 from starlette.requests import Request
 
-from accounts import InvalidCredentials
+from accounts import InvalidCredentials, User
 from config import keys
+from service import Brokerage
 from web.errors import HttpError
 
 
@@ -45,7 +45,7 @@ async def count_failed_login(request: Request, redis: Redis) -> None:
         await pipe.execute()
 
 
-async def sign_in(request: Request, service: Any, email: str, password: str) -> tuple[str, Any]:
+async def sign_in(request: Request, service: Brokerage, email: str, password: str) -> tuple[str, User]:
     """The API's and the login page's one way in: refused while the address is over its
     budget of failures, and each wrong email or password spends one."""
     await check_login_rate(request, service.redis, service.settings.login_rate_per_min)
