@@ -4,6 +4,7 @@ offers with their round fit, at 375 and 1280 px with axe-core."""
 from __future__ import annotations
 
 import pytest
+from playwright.async_api import expect
 
 from tests.conftest import World
 from tests.pages.conftest import Browsing
@@ -35,7 +36,8 @@ async def test_board_sorted_by_fit_and_provider_map(world: World, browsing: Brow
     # Urgency first: the amber package leads.
     assert await cards.nth(0).get_attribute("data-package-id") == ids["far"]
     await page.get_by_label("Sort packages by").select_option("fit")
-    assert await cards.nth(0).get_attribute("data-package-id") == ids["near"]
+    # The board redraws after the change event: wait for the order (raises on timeout).
+    await expect(cards.nth(0)).to_have_attribute("data-package-id", ids["near"])
     await page.get_by_text("from your Mon–Wed morning round").first.wait_for()
     await check(page, "provider-board-by-fit", width)
     await page.goto(f"/provider/packages/{ids['near']}")
