@@ -91,6 +91,9 @@ class Settings:
     ws_send_queue: int = 1000
     ws_buffer_bytes: int = 1 << 20
     ws_max_per_user: int = 500  # sockets one user may hold on one process; 0 = no limit
+    # The worker plans an event's emails, SMS and push this long after its commit, so on
+    # shared cores it does not compete with the live feed writing the same event to sockets.
+    notify_behind_s: float = 0.3
     realtime_port: int = 8001
     login_rate_per_min: int = 120
     session_ttl_s: int = 14 * 86400
@@ -181,6 +184,7 @@ class Settings:
             ws_send_queue=read("WS_SEND_QUEUE", 1000, _positive_int),
             ws_buffer_bytes=read("WS_BUFFER_BYTES", 1 << 20, _positive_int),
             ws_max_per_user=read("WS_MAX_PER_USER", 500, _count),
+            notify_behind_s=read("NOTIFY_BEHIND_MS", 300, _behind_ms) / 1000,
             realtime_port=read("REALTIME_PORT", 8001, _port),
             round_speed_kmh=read("ROUND_SPEED_KMH", 25.0, _positive_float),
             call_bands=read("CALL_BANDS", ((20, 0.4), (35, 0.6), (50, 0.8), (60, 1.0)), _call_bands),
@@ -254,6 +258,13 @@ def _count(raw: str) -> int:
     value = int(raw)
     if value < 0:
         raise ValueError("must be a whole number, 0 or more")
+    return value
+
+
+def _behind_ms(raw: str) -> int:
+    value = _count(raw)
+    if value > 5000:  # a delay longer than this is a mistake, not a tuning
+        raise ValueError("must be at most 5000 milliseconds")
     return value
 
 

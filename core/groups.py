@@ -31,11 +31,13 @@ Handler = Callable[[list[Event]], Awaitable[Any]]
 
 
 class GroupConsumer:
-    def __init__(self, redis: Redis, group: str, handle: Handler, name: str) -> None:
+    def __init__(self, redis: Redis, group: str, handle: Handler, name: str, *, behind_s: float = 0.0) -> None:
         self.redis = redis
         self.group = group
         self.handle = handle
         self.name = name
+        # Handle an entry no sooner than this long after its commit (see _stay_behind).
+        self.behind_s = behind_s
         self._last_claim = 0.0
 
     async def run(self) -> None:
@@ -72,8 +74,22 @@ class GroupConsumer:
         reply = await self.redis.xreadgroup(self.group, self.name, {keys.EVENTS: ">"}, count=BATCH, block=BLOCK_MS)
         handled = 0
         for _stream, entries in reply or []:
+            await self._stay_behind(entries)
             handled += await self._handle(entries)
         return handled
+
+    async def _stay_behind(self, entries: list[Any]) -> None:
+        """Wait until the newest entry is `behind_s` old. A consumer whose work is slow anyway
+        (email, SMS, webhooks) then spends its CPU after the live feed has written the same
+        event to every socket, not during it, when both share a machine's cores. The age is
+        read from the entry id (Redis's clock); a skewed local clock only changes the wait
+        within [0, behind_s]."""
+        if self.behind_s <= 0 or not entries:
+            return
+        committed_s = _order(entries[-1][0])[0] / 1000
+        wait = min(self.behind_s, committed_s + self.behind_s - time.time())
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     async def _handle(self, entries: list[Any]) -> int:
         ids = [entry_id for entry_id, _ in entries]

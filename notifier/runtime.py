@@ -100,7 +100,7 @@ class Notifier:
         name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         return cls(settings=settings, arq=arq, outbox=outbox, deliverer=deliverer,
                    batch=BatchDeliverer(deliverer, retry_later, enqueue, enqueue_batch), planner=planner,
-                   fallback=FallbackCheck(packages, planner), consumer=GroupConsumer(redis, keys.NOTIFY_GROUP, planner.handle, name),
+                   fallback=FallbackCheck(packages, planner), consumer=GroupConsumer(redis, keys.NOTIFY_GROUP, planner.handle, name, behind_s=settings.notify_behind_s),
                    policy=policy)
 
     def start(self) -> None:

@@ -26,6 +26,12 @@ def test_public_url_default_is_the_contracts_whatever_the_port() -> None:
     assert Settings.from_env({"PORT": "9123", "PUBLIC_URL": "http://localhost:9123/"}).public_url == "http://localhost:9123"
 
 
+def test_notify_behind_is_read_in_milliseconds() -> None:
+    assert Settings.from_env({}).notify_behind_s == 0.3
+    assert Settings.from_env({"NOTIFY_BEHIND_MS": "0"}).notify_behind_s == 0
+    assert Settings.from_env({"NOTIFY_BEHIND_MS": "1500"}).notify_behind_s == 1.5
+
+
 def test_values_are_parsed() -> None:
     s = Settings.from_env({"DEADLINE_RED_S": "60", "PRICE_MIN": "20.5", "RELEASE": "tiered", "SMTP_STARTTLS": "false", "PUBLIC_URL": "https://x.test/"})
     assert s.window_s("red") == 60 and s.price_min == 20.5 and s.release == "tiered"
@@ -48,6 +54,8 @@ def test_values_are_parsed() -> None:
     ({"ARGON2_MEMORY_KIB": "16"}, "ARGON2_MEMORY_KIB"),
     ({"ARGON2_MEMORY_KIB": "lots"}, "ARGON2_MEMORY_KIB"),
     ({"ADMIN_EMAIL": "a@b.test", "ADMIN_PASSWORD": "short"}, "ADMIN_PASSWORD"),
+    ({"NOTIFY_BEHIND_MS": "-1"}, "NOTIFY_BEHIND_MS"),
+    ({"NOTIFY_BEHIND_MS": "60000"}, "NOTIFY_BEHIND_MS"),
 ])
 def test_bad_values_name_the_variable(env: dict, name: str) -> None:
     with pytest.raises(ConfigError, match=name):
