@@ -54,7 +54,7 @@ from matcher.reports import Range, Reports, parse_range, to_csv
 from matcher.sight import Sightings
 from matcher.track_record import Dealing, TrackRecord
 from matcher.team import TEAM_STATES, TeamBook, TeamState
-from matcher.variations import Variation, Variations
+from matcher.variations import Variation, Variations, hours_of
 from matcher.views import broker_view
 
 __all__ = [
@@ -73,7 +73,7 @@ __all__ = [
     "ImportReport", "PackageImports",
     # before and after the award
     "PurchaseOrders", "Question", "Questions", "TimeRequest", "TimeRequests", "Variation", "Variations",
-    "order_csv", "order_lines", "unscheduled_hours", "visit_cost",
+    "order_csv", "order_lines", "unscheduled_hours", "visit_cost", "hours_of",
     # the back office's view of a provider: its latest matches, offers, awards
     "Dealing", "Range", "TrackRecord",
     # what a provider's team has done about its packages, and how they ended (issue 14)

@@ -21,7 +21,7 @@ from matcher.errors import Conflict, Invalid, NotFound
 from matcher.inputs import OfferInput
 from matcher.model import Offer, Package
 from matcher.providers import ProviderStore
-from matcher.purchase_orders import PurchaseOrders
+from matcher.purchase_orders import PurchaseOrders, care_start
 from matcher.scoring import score
 from matcher.tx import transact
 
@@ -148,7 +148,9 @@ class OfferBook:
             pipe.hset(keys.package_offers(package_id), chosen["id"], json.dumps(chosen))
             losers = state.decline_submitted(pipe, package_id, offers, now)
             self._queue_outcomes(pipe, package, chosen, losers, matched, actor)
-            self.purchase_orders.queue_issue(pipe, package, chosen["provider_id"], chosen["hourly_rate"], actor, number=number, version=1)
+            # The order starts when care does: the winner's start date if it is later than the package's.
+            self.purchase_orders.queue_issue(pipe, package, chosen["provider_id"], chosen["hourly_rate"], actor, number=number, version=1,
+                                             starts=care_start(package, chosen.get("start_date")))
             return package
 
         return await transact(self.redis, _keys(package_id), write)

@@ -36,6 +36,7 @@ from config import keys
 from core import Event, EventLog, iso
 from matcher.errors import NotFound
 from matcher.model import Package
+from matcher.order_breakdown import explain
 
 PENNY = Decimal("0.01")
 CallBands = Sequence[tuple[int, float]]
@@ -112,22 +113,42 @@ def unscheduled_hours(lines: list[Line], hours_per_week: float, pattern_hours: f
     return UnscheduledHours(hours, rate, cost)
 
 
+def care_start(package: Package, offered_start: str | None) -> str:
+    """The day care begins, and the first order with it: the later of the day the council
+    asked for and the day the winning provider offered to start (a provider that can start
+    only next week bills from next week; one that could start sooner still starts when asked)."""
+    return max(package.start_date, offered_start or package.start_date)
+
+
+def starts_from(order: dict[str, Any]) -> str:
+    """The day care began under an issued order (orders issued before `care_start` existed
+    started on their package's start date)."""
+    return str(order.get("care_start") or order.get("start_date") or "")
+
+
 def draft(package: Package, provider_id: str, hourly_rate: float, bands: CallBands, *, number: str, version: int,
-          issued_at: str, variation_id: str | None = None, pattern_hours: float | None = None) -> dict[str, Any]:
+          issued_at: str, variation_id: str | None = None, pattern_hours: float | None = None,
+          starts: str | None = None, effective_from: str | None = None) -> dict[str, Any]:
     """A purchase order for the package's needs as they stand. `pattern_hours`: the hours the
-    visit pattern was agreed with (default: the package's hours, i.e. the pattern is the week)."""
+    visit pattern was agreed with (default: the package's hours, i.e. the pattern is the week).
+    `starts`: the day care begins (`care_start`; default the package's start date).
+    `effective_from`: a variation's date; no version takes effect before care begins, so a
+    change dated earlier applies from that day (the date asked for is kept, `proposed_from`)."""
+    begins = starts or package.start_date
+    effective = begins if version == 1 or not effective_from else max(effective_from, begins)
     lines = order_lines(package.visits, hourly_rate, bands)
     pattern = package.hours_per_week if pattern_hours is None else pattern_hours
     extra = unscheduled_hours(lines, package.hours_per_week, pattern, hourly_rate)
     total = weekly_totals(lines, package.hours_per_week, hourly_rate) + (extra.weekly_cost if extra else Decimal(0))
-    return {
+    return explain({
         "number": number, "package_id": package.id, "provider_id": provider_id, "hourly_rate": hourly_rate,
         "weekly_hours": package.hours_per_week, "weekly_cost": float(total),
         "lines": [line.to_dict() for line in lines], "version": version, "issued_at": issued_at,
-        "start_date": package.start_date, "effective_from": package.start_date if version == 1 else None,
+        "start_date": package.start_date, "care_start": begins, "effective_from": effective,
+        "proposed_from": effective_from if version > 1 else None,
         "variation_id": variation_id, "pattern_hours": pattern,
         "unscheduled_hours": extra.to_dict() if extra else None,
-    }
+    }, bands)
 
 
 def pattern_hours_of(order: dict[str, Any]) -> float:
@@ -154,27 +175,28 @@ class PurchaseOrders:
 
     def queue_issue(self, pipe: Pipeline, package: Package, provider_id: str, hourly_rate: float, actor: str, *,
                     number: str, version: int, variation_id: str | None = None, effective_from: str | None = None,
-                    pattern_hours: float | None = None) -> dict[str, Any]:
+                    pattern_hours: float | None = None, starts: str | None = None) -> dict[str, Any]:
         order = draft(package, provider_id, hourly_rate, self.bands, number=number, version=version,
-                      issued_at=iso(time.time()), variation_id=variation_id, pattern_hours=pattern_hours)
-        if effective_from:
-            order["effective_from"] = effective_from
+                      issued_at=iso(time.time()), variation_id=variation_id, pattern_hours=pattern_hours,
+                      starts=starts, effective_from=effective_from)
         pipe.rpush(keys.package_purchase_orders(package.id), json.dumps(order))
         self.events.queue(pipe, Event(
             type="purchase_order.issued", actor=actor, package_id=package.id, audience=[provider_id],
             data={"package_id": package.id, "provider_id": provider_id, "number": number, "version": version,
-                  "weekly_cost": order["weekly_cost"], "weekly_hours": order["weekly_hours"], "variation_id": variation_id},
+                  "weekly_cost": order["weekly_cost"], "weekly_hours": order["weekly_hours"], "variation_id": variation_id,
+                  "effective_from": order["effective_from"]},
         ))
         return order
 
     async def versions(self, package_id: str) -> list[dict[str, Any]]:
-        return [json.loads(raw) for raw in await self.redis.lrange(keys.package_purchase_orders(package_id), 0, -1)]
+        raws = await self.redis.lrange(keys.package_purchase_orders(package_id), 0, -1)
+        return [explain(json.loads(raw), self.bands) for raw in raws]
 
     async def latest(self, package_id: str) -> dict[str, Any]:
         raw = await self.redis.lindex(keys.package_purchase_orders(package_id), -1)
         if raw is None:
             raise NotFound("This package has no purchase order: it has not been awarded.")
-        return json.loads(raw)
+        return explain(json.loads(raw), self.bands)
 
     @staticmethod
     async def latest_in(pipe: Pipeline, package_id: str) -> dict[str, Any] | None:
@@ -183,21 +205,25 @@ class PurchaseOrders:
 
 
 CSV_COLUMNS = ("days", "band", "minutes", "carers", "visits_per_week", "cost_per_visit", "weekly_cost")
+# How each line's cost is made (order_breakdown), after the priced columns so those keep their places.
+CSV_BREAKDOWN = ("paid_fraction", "care_minutes", "paid_hours")
 
 
 def order_csv(order: dict[str, Any]) -> str:
     """The order as CSV: a header block, then one row per line of the visit pattern."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    for name in ("number", "version", "issued_at", "package_id", "provider_id", "hourly_rate", "weekly_hours", "weekly_cost"):
-        writer.writerow([name, order.get(name)])
+    for name in ("number", "version", "issued_at", "package_id", "provider_id", "hourly_rate", "weekly_hours", "weekly_cost",
+                 "effective_from", "care_start", "visit_hours", "paid_hours"):
+        writer.writerow([name, "" if order.get(name) is None else order.get(name)])
     writer.writerow([])
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + CSV_BREAKDOWN)
     for line in order["lines"]:
-        writer.writerow([" ".join(line["days"]) if k == "days" else (f"{line[k]:.2f}" if k.endswith("cost") or k == "cost_per_visit" else line[k]) for k in CSV_COLUMNS])
+        priced = [" ".join(line["days"]) if k == "days" else (f"{line[k]:.2f}" if k.endswith("cost") or k == "cost_per_visit" else line[k]) for k in CSV_COLUMNS]
+        writer.writerow(priced + ["" if line.get(k) is None else f"{line[k]:g}" for k in CSV_BREAKDOWN])
     extra = order.get("unscheduled_hours")
     if extra:
         # Its own row under the visits, so the column of weekly costs still adds up to the total.
         writer.writerow(["hours not in the visit pattern", "", f"{extra['hours']:g} h", "", "", f"{extra['hourly_rate']:.2f}",
-                         f"{extra['weekly_cost']:.2f}"])
+                         f"{extra['weekly_cost']:.2f}", "1", "", f"{extra['hours']:g}"])
     return out.getvalue()

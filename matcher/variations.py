@@ -25,7 +25,7 @@ from matcher import state
 from matcher.errors import Conflict, Forbidden, NotFound
 from matcher.model import Record
 from matcher.packages import PackageStore, Reader
-from matcher.purchase_orders import PurchaseOrders, pattern_hours_of
+from matcher.purchase_orders import PurchaseOrders, pattern_hours_of, starts_from
 from matcher.tx import transact
 from matcher.placement_inputs import DeclineInput, VariationInput
 
@@ -138,7 +138,7 @@ class Variations:
         }))
         self.purchase_orders.queue_issue(pipe, package, provider_id, rate, actor, number=number, version=version,
                                          variation_id=variation.id, effective_from=variation.effective_from,
-                                         pattern_hours=pattern_hours)
+                                         pattern_hours=pattern_hours, starts=starts_from(order) if order else None)
 
     async def decide(self, package_id: str, variation_id: str, accept: bool, body: DeclineInput | None,
                      reader: Reader) -> Variation:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from matcher import AreaInput, AvailabilityInput, PackageInput, ProviderInput
+from matcher import AreaInput, AvailabilityInput, PackageInput, ProviderInput, hours_of
 from service import Brokerage
 
 AREAS = {
@@ -97,21 +97,25 @@ async def seed(service: Brokerage, admin_email: str | None, admin_password: str 
         }), provider.id, office.id if n == 0 else "demo")
 
     start = (date.today() + timedelta(days=2)).isoformat()
+    # Each package's hours a week are its visits' care time (a double-up counted once, as a
+    # variation counts them), so the purchase order's figures agree with what the broker typed.
+    # The Stevenage packages keep the morning-and-tea pattern the demo provider's runs fit.
+    mornings_and_teas = [("morning", every_day, 45, 1), ("tea", ["mon", "wed", "fri"], 30, 1)]
     samples = [
-        ("SG1", "red", ["dementia"], "Hospital discharge from the Lister"),
-        ("SG2", "amber", [], "Support after a fall"),
-        ("AL8", "green", ["diabetes_insulin"], "Insulin prompts"),
-        ("HP1", "amber", ["stroke"], "Reablement after a stroke"),
-        ("EN8", "green", [], "Carer breakdown, needs morning and tea visits"),
+        ("SG1", "red", ["dementia"], "Hospital discharge from the Lister", mornings_and_teas),
+        ("SG2", "amber", [], "Support after a fall", mornings_and_teas),
+        ("AL8", "green", ["diabetes_insulin"], "Insulin prompts", [("morning", every_day, 15, 1), ("tea", every_day, 15, 1)]),
+        ("HP1", "amber", ["stroke"], "Reablement after a stroke", [("morning", every_day, 60, 2), ("bed", every_day, 30, 1)]),
+        ("EN8", "green", [], "Carer breakdown, needs morning and tea visits", [("morning", every_day, 45, 1), ("tea", every_day, 30, 1)]),
     ]
-    for district, urgency, specialisms, summary in samples:
+    for district, urgency, specialisms, summary, pattern in samples:
         rows = service.postcodes.district_rows(district)
         postcode = service.postcodes.place_at(rows[rng.randrange(len(rows))]).postcode
+        visits = [{"days": days, "band": band, "minutes": minutes, "carers": carers,
+                   "time_critical": urgency == "red" and band == "morning"} for band, days, minutes, carers in pattern]
         await service.packages.post(PackageInput.model_validate({
             "postcode": postcode, "urgency": urgency, "service_type": "homecare", "client_group": "older_people",
-            "hours_per_week": rng.choice([7, 10.5, 14, 21]), "start_date": start,
-            "visits": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "band": "morning", "minutes": 45, "carers": 1, "time_critical": urgency == "red"},
-                       {"days": ["mon", "wed", "fri"], "band": "tea", "minutes": 30, "carers": 1, "time_critical": False}],
+            "hours_per_week": hours_of(visits), "start_date": start, "visits": visits,
             "specialisms": specialisms, "summary": f"Demo person: {summary}", "shareable_summary": summary,
             "reference": f"DEMO-{rng.randint(1000, 9999)}",
         }), broker.id)

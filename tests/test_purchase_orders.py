@@ -80,7 +80,7 @@ async def test_purchase_order_on_award_priced_by_call_bands(world: World) -> Non
     assert f"{order['number']}-v1.csv" in csv.headers["content-disposition"]
     rows = csv.text.splitlines()
     assert "weekly_cost,300.0" in rows
-    assert "mon wed fri,tea,45,2,3,38.40,115.20" in rows
+    assert "mon wed fri,tea,45,2,3,38.40,115.20,0.8,135,4.8" in rows  # then how it is paid (test_order_breakdown)
     history = await world.broker("GET", f"/api/packages/{pid}/history", expect=200)
     issued = [e for e in history if e["type"] == "purchase_order.issued"]
     assert [(e["data"]["number"], e["data"]["version"], e["data"]["weekly_cost"]) for e in issued] == [(order["number"], 1, 300.0)]

@@ -341,6 +341,15 @@ class TimeRequestOut(Out):
     granted_deadline: str | None = Field(default=None, description="the deadline the window was moved to")
 
 
+class CallBandOut(Out):
+    """The council's call-duration band a visit's length falls in (`CALL_BANDS`)."""
+
+    from_minutes: int
+    to_minutes: int | None = Field(description="null past the last band: paid pro rata, minutes / 60")
+    paid_fraction: float = Field(description="share of the hourly rate paid per carer for one visit")
+    pro_rata: bool
+
+
 class OrderLine(Out):
     days: list[str]
     band: str
@@ -349,6 +358,11 @@ class OrderLine(Out):
     visits_per_week: int
     cost_per_visit: float
     weekly_cost: float
+    # How the line's cost is made (additions beside the contract's fields).
+    call_band: CallBandOut | None = None
+    paid_fraction: float | None = Field(default=None, description="of the hourly rate, per carer per visit (the call band's)")
+    care_minutes: int | None = Field(default=None, description="visits_per_week x minutes: the person's care time a week")
+    paid_hours: float | None = Field(default=None, description="visits_per_week x paid_fraction x carers: the hours paid for a week")
 
 
 class UnscheduledHoursOut(Out):
@@ -373,6 +387,14 @@ class PurchaseOrderOut(Out):
     variation_id: str | None = None
     pattern_hours: float | None = Field(default=None, description="the hours the visit lines stand for")
     unscheduled_hours: UnscheduledHoursOut | None = None
+    start_date: str | None = Field(default=None, description="the package's start date, as the council asked")
+    care_start: str | None = Field(default=None, description="the day care begins: the later of the package's start date "
+                                   "and the winning offer's; version 1 is effective from it and no version before it")
+    proposed_from: str | None = Field(default=None, description="on a variation's version, the date the variation gave; "
+                                   "effective_from is the later of it and care_start")
+    visit_hours: float | None = Field(default=None, description="care time of the visit lines a week, in hours (a double-up counted once)")
+    paid_hours: float | None = Field(default=None, description="hours paid for a week: the lines' paid_hours plus unscheduled "
+                                     "hours; weekly_cost is these at the hourly rate (each visit rounded to the penny)")
 
 
 class VariationOut(Out):

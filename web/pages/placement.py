@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from web.pages.order_words import hours, hours_minutes, hours_note, line_words
 from web.pages.render import guarded, page, page_user
 
 UK = ZoneInfo("Europe/London")
@@ -31,7 +32,8 @@ async def purchase_order(request: Request) -> Response:
     provider = await service.providers.snapshot()
     named = provider.providers.get(order["provider_id"])
     return page(request, "purchase_order.html", user, order=order, package=package, versions=versions, back=back,
-                package_id=package_id, day_names=DAY_NAMES, uk_time=uk_time, long_date=long_date, provider_name=named.name if named else order["provider_id"])
+                package_id=package_id, day_names=DAY_NAMES, uk_time=uk_time, long_date=long_date, provider_name=named.name if named else order["provider_id"],
+                note=hours_note(order), line_words=line_words, hours=hours, hours_minutes=hours_minutes)
 
 
 def uk_time(text: str) -> str:

@@ -97,8 +97,24 @@ function unscheduled(u) {
   return `${sign}${Math.abs(u.hours)} hours at ${money(u.hourly_rate)} = ${sign}${money(Math.abs(u.weekly_cost))} a week`;
 }
 
+// The order starts when care does: say so when that is the provider's later start date, or
+// when a change dated earlier applies from it.
+function effectiveFrom(order) {
+  if (!order.effective_from) return null;
+  if (order.version === 1 && order.start_date && order.effective_from !== order.start_date) {
+    return `${day(order.effective_from)} (the provider's start date; the package asked for ${day(order.start_date)})`;
+  }
+  if (order.proposed_from && order.proposed_from !== order.effective_from) {
+    return `${day(order.effective_from)} (when care begins; the change was proposed from ${day(order.proposed_from)})`;
+  }
+  return day(order.effective_from);
+}
+
+const hoursText = (h) => `${h} hour${h === 1 ? "" : "s"}`;
+
 function orderSection(order) {
   const href = `/purchase-orders/${encodeURIComponent(id)}`;
+  const paidDiffers = typeof order.paid_hours === "number" && Math.abs(order.paid_hours - order.weekly_hours) >= 0.005;
   return el("section", { "aria-labelledby": "po-title" },
     el("h2", { class: "govuk-heading-m", id: "po-title", text: `Purchase order ${order.number}, version ${order.version}` }),
     summaryList([
@@ -106,8 +122,9 @@ function orderSection(order) {
       ["Hourly rate", money(order.hourly_rate)],
       ["Hours per week", String(order.weekly_hours)],
       ["Hours not in the visit pattern", order.unscheduled_hours ? unscheduled(order.unscheduled_hours) : null],
+      ["Hours paid for", paidDiffers ? `${hoursText(order.paid_hours)} a week: visits are paid by call length (the printable purchase order shows how)` : null],
       ["Weekly cost", money(order.weekly_cost)],
-      ["Effective from", order.effective_from ? day(order.effective_from) : null],
+      ["Effective from", effectiveFrom(order)],
     ]),
     el("p", { class: "govuk-body" }, el("a", { class: "govuk-link", href, text: "Printable purchase order" }), " · ",
       el("a", { class: "govuk-link", href: `${base}/purchase-order?format=csv`, download: "", text: "Download as CSV" })));
