@@ -14,7 +14,12 @@ Definitions (documented in docs/framework.md):
 - offers_per_package: offers submitted (withdrawn ones too) / packages posted.
 - unplaced_by_district: unplaced packages per postcode district (unmet need).
 - provider_response_rate: per provider, % of the packages it was matched to that it
-  offered on or declined (an offer later withdrawn still counts as a response).
+  offered on or declined (an offer later withdrawn still counts as a response), counting
+  only packages it answered or whose response window has closed for it: a package still
+  open that it has not answered yet is neither answered nor missed. Its window closes when
+  the package leaves `live` (awaiting award, awarded, unplaced, withdrawn) or when the
+  deadline of the wave that matched it passes (as extended; a later wave, even one released
+  early, does not cut it short). null while nothing of it can be counted yet.
 - awarded_hours_by_provider: per provider, sum of hours_per_week of the packages awarded
   to it (a package later handed back still counts: the award happened).
 - variations: counts of variations proposed, accepted (auto_accepted of them by the flex)
@@ -40,6 +45,8 @@ from matcher.model import URGENCIES
 
 DEFAULT_DAYS = 30
 PAGE = 200
+# Events after which no matched provider can answer a package any more.
+WINDOW_CLOSERS = frozenset({"package.awaiting_award", "package.awarded", "package.unplaced", "package.withdrawn", "package.handed_back"})
 
 
 @dataclass(frozen=True)
@@ -88,8 +95,10 @@ class _Tally:
     offers: int = 0
     seconds_to_award: dict[str, list[float]] = field(default_factory=lambda: {u: [] for u in URGENCIES})
     unplaced_by_district: dict[str, int] = field(default_factory=dict)
-    matched: dict[str, int] = field(default_factory=dict)
+    now: float = field(default_factory=time.time)
+    matched: dict[str, int] = field(default_factory=dict)  # packages counted: answered, or window closed
     responded: dict[str, int] = field(default_factory=dict)
+    waiting: dict[str, int] = field(default_factory=dict)  # still open to it and not answered: not counted
     hours: dict[str, float] = field(default_factory=dict)
     # Per provider: offers submitted (withdrawn ones too) and awards won, for its own figures.
     offers_by: dict[str, int] = field(default_factory=dict)
@@ -108,9 +117,20 @@ class _Tally:
         responded: set[str] = set()
         award: Event | None = None
         proposed_at: dict[str, float] = {}
+        # Response windows: each wave's deadline (as extended), and the wave each provider was matched in.
+        first = package.get("deadline")
+        wave_deadline: list[float | None] = [parse_iso(first) if first else None]
+        wave_of: dict[str, int] = {}
+        closed = False
         for event in history:
+            closed = closed or event.type in WINDOW_CLOSERS
             if event.type == "package.matched":
                 matched.add(event.data.get("provider_id", ""))
+                wave_of.setdefault(event.data.get("provider_id", ""), len(wave_deadline) - 1)
+            elif event.type == "deadline.extended" and event.data.get("deadline"):
+                wave_deadline[-1] = parse_iso(event.data["deadline"])
+            elif event.type == "package.wave_released":
+                wave_deadline.append(parse_iso(event.data["deadline"]) if event.data.get("deadline") else None)
             elif event.type == "offer.submitted":
                 self.offers += 1
                 offerer = event.data.get("offer", {}).get("provider_id", "")
@@ -136,9 +156,13 @@ class _Tally:
                 district = package.get("district") or "unknown"
                 self.unplaced_by_district[district] = self.unplaced_by_district.get(district, 0) + 1
         for provider_id in matched:
-            self.matched[provider_id] = self.matched.get(provider_id, 0) + 1
+            deadline = wave_deadline[wave_of.get(provider_id, 0)]
             if provider_id in responded:
                 self.responded[provider_id] = self.responded.get(provider_id, 0) + 1
+            elif not (closed or (deadline is not None and self.now > deadline)):
+                self.waiting[provider_id] = self.waiting.get(provider_id, 0) + 1
+                continue
+            self.matched[provider_id] = self.matched.get(provider_id, 0) + 1
         if award is not None:
             self._add_award(award, package, posted_at)
 
@@ -161,8 +185,10 @@ class _Tally:
         entries when the tally saw every package of the range it was matched to)."""
         whole = self.summary(span)
         offers, awards = self.offers_by.get(provider_id, 0), self.awards_by.get(provider_id, 0)
+        counted = self.matched.get(provider_id, 0)
+        waiting = self.waiting.get(provider_id, 0)
         return {
-            "from": whole["from"], "to": whole["to"], "matched": self.matched.get(provider_id, 0),
+            "from": whole["from"], "to": whole["to"], "matched": counted + waiting, "counted": counted, "waiting": waiting,
             "responded": self.responded.get(provider_id, 0),
             "response_rate": whole["provider_response_rate"].get(provider_id),
             "offers": offers, "awards": awards, "win_rate": _pct(awards, offers),
@@ -180,7 +206,7 @@ class _Tally:
             "offers_per_package": round(self.offers / self.posted, 2) if self.posted else None,
             "unplaced_by_district": dict(sorted(self.unplaced_by_district.items())),
             "provider_response_rate": {
-                pid: _pct(self.responded.get(pid, 0), n) for pid, n in sorted(self.matched.items())
+                pid: _pct(self.responded.get(pid, 0), self.matched.get(pid, 0)) for pid in sorted({*self.matched, *self.waiting})
             },
             "awarded_hours_by_provider": {pid: round(h, 2) for pid, h in sorted(self.hours.items())},
             "variations": dict(self.variations),
@@ -205,15 +231,21 @@ class Reports:
 
     async def response_rate(self, provider_id: str, span: Range) -> float | None:
         """The provider's figure in `summary(span)["provider_response_rate"]` (None when it was
-        matched to nothing posted in the span), tallied the same way from only the packages it
-        was matched to: every package.matched event also adds the package to its index."""
+        matched to nothing posted in the span that can be counted yet)."""
+        return (await self.response_figures(provider_id, span))["response_rate"]
+
+    async def response_figures(self, provider_id: str, span: Range) -> dict[str, Any]:
+        """The provider's own figures (`figures_of`: response_rate, counted, responded, waiting,
+        ...), tallied the same way as the summary from only the packages it was matched to:
+        every package.matched event also adds the package to its index."""
         matched = await self.redis.zrange(keys.provider_packages(provider_id), 0, -1)
         async with self.redis.pipeline(transaction=False) as pipe:
             for package_id in matched:
                 pipe.zscore(keys.PACKAGES, package_id)
             posted = await pipe.execute() if matched else []
         ids = [i for i, at in zip(matched, posted, strict=True) if at is not None and span.start <= at <= span.end]
-        return (await self._tally(ids)).summary(span)["provider_response_rate"].get(provider_id)
+        return (await self._tally(ids)).figures_of(provider_id, span)
+
     async def provider_figures(self, provider_id: str, package_ids: list[str], span: Range) -> dict[str, Any]:
         """A provider's own figures over `package_ids`: the packages posted in `span` it was
         matched to (matcher.team.TeamBook.matched_in)."""

@@ -161,3 +161,49 @@ async def test_roles_and_bad_ranges(world: World) -> None:
     # one day, given as a date for both ends, is a valid range
     same_day = time.strftime("%Y-%m-%d", time.gmtime())
     await world.broker("GET", f"/api/reports/summary?from={same_day}&to={same_day}", expect=200)
+
+
+def _trail(pid: str, posted: float, deadline: float, steps: list[tuple[float, str, dict[str, Any]]]) -> list[Event]:
+    summary = {"id": pid, "urgency": "amber", "district": "SG1", "hours_per_week": 5, "posted_at": iso(posted), "deadline": iso(deadline)}
+    events = [Event(type="package.posted", data={"package": summary}, package_id=pid, at=iso(posted))]
+    return events + [Event(type=kind, data=data, package_id=pid, at=iso(at)) for at, kind, data in steps]
+
+
+def test_response_rate_counts_only_answered_packages_or_closed_windows() -> None:
+    """A package still open to a provider that has not answered it yet is neither answered
+    nor missed; it counts once the window of the wave that matched it closes (deadline passed,
+    however late the deadline job runs, or the package left live)."""
+    from matcher.reports import Range, _Tally
+
+    now = time.time()
+    hour = 3600.0
+    matched = lambda p: (now - 60, "package.matched", {"provider_id": p})  # noqa: E731
+    histories = [
+        # Open for another hour: B declined (counted), A, C and D have not answered yet (not counted).
+        _trail("p1", now - 60, now + hour, [matched(A), matched(B), matched(C), matched("prv_d"),
+                                            (now - 30, "package.declined", {"provider_id": B})]),
+        # Its deadline passed a minute ago, the deadline job not run yet: A's silence counts.
+        _trail("p2", now - 2 * hour, now - 60, [matched(A)]),
+        # Tiered: A's first wave ended unanswered (counts); C's second wave is open and C offered (counts).
+        _trail("p3", now - 2 * hour, now - hour, [matched(A), (now - hour, "package.wave_released", {"deadline": iso(now + hour)}),
+                                                  (now - hour, "package.matched", {"provider_id": C}),
+                                                  (now - 10, "offer.submitted", {"offer": {"provider_id": C}})]),
+        # Extended, then withdrawn: closed, C's silence counts.
+        _trail("p4", now - 60, now + hour, [matched(C), (now - 50, "deadline.extended", {"deadline": iso(now + 2 * hour)}),
+                                            (now - 40, "package.withdrawn", {"package_id": "p4"})]),
+        # The next tier released early: A's own window has not ended (not counted), nor B's.
+        _trail("p5", now - 60, now + hour, [matched(A), (now - 50, "package.wave_released", {"deadline": iso(now + 2 * hour)}),
+                                            (now - 50, "package.matched", {"provider_id": B})]),
+    ]
+    tally = _Tally(now=now)
+    for history in histories:
+        tally.add(history)
+    span = Range(now - 86400, now)
+    assert tally.summary(span)["provider_response_rate"] == {A: 0.0, B: 100.0, C: 50.0, "prv_d": None}
+    a = tally.figures_of(A, span)
+    assert (a["matched"], a["counted"], a["responded"], a["waiting"]) == (4, 2, 0, 2)
+    # The same packages an hour and a minute later, nobody having answered: every window has closed.
+    later = _Tally(now=now + 2 * hour + 60)
+    for history in histories:
+        later.add(history)
+    assert later.summary(span)["provider_response_rate"] == {A: 0.0, B: 50.0, C: 33.3, "prv_d": 0.0}

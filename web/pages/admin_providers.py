@@ -98,10 +98,10 @@ async def _provider_context(request: Request, provider: Provider) -> dict[str, A
     team = await service.accounts.list(provider_id=provider.id)
     history, _ = await service.audit.list(_for(provider.id), limit=10)
     dealings = await TrackRecord(service.redis).recent(provider.id, TRACK_RECORD)
-    rate = await Reports(service.redis).response_rate(provider.id, Range.last_days(RESPONSE_DAYS))
+    figures = await Reports(service.redis).response_figures(provider.id, Range.last_days(RESPONSE_DAYS))
     return {"provider": provider, "team": team, "history": history, "statuses": STATUSES, "words": words,
             "coverage_json": json.dumps(provider.coverage), "dealings": dealings, "outcomes": OUTCOMES,
-            "response_rate": rate, "response_days": RESPONSE_DAYS}
+            "response_rate": figures["response_rate"], "response": figures, "response_days": RESPONSE_DAYS}
 
 
 def _for(target_id: str) -> Any:

@@ -69,7 +69,7 @@ async def _figures(request: Request) -> tuple[dict[str, Any], dict[str, list[lis
         "unmet-need": [["District", "Unplaced packages"]] + [[d, str(n)] for d, n in report["unplaced_by_district"].items()],
         "offers": [["Figure", "Value"], ["Offers per package", "no data" if report["offers_per_package"] is None else f"{report['offers_per_package']:g}"]],
         "response-rate": [["Provider", "Response rate", "Meets 75% target"]] + [
-            [name(pid), pct(rate), "yes" if rate is not None and rate >= KPI else "no"]
+            [name(pid), pct(rate), "not yet known" if rate is None else "yes" if rate >= KPI else "no"]
             for pid, rate in sorted(report["provider_response_rate"].items(), key=lambda kv: name(kv[0]))],
         "hours-spread": [["Provider", "Awarded hours a week", "Cumulative share of hours"]] + spread,
     }
