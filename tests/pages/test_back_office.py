@@ -236,7 +236,7 @@ async def test_provider_page_shows_its_recent_packages_and_response_rate(world: 
         assert all(" Sent " in t and time.strftime("%Y") in t for t in texts)
         rate = " ".join((await admin.locator("#response-rate").inner_text()).split())
         # HCC-T5 is live and unanswered: not a miss yet, so not counted (it was, and read as failing the target).
-        assert rate == ("Response rate over the last 90 days: 80% (meets the 75% target). It offered on or declined 4 of the 5 packages "
+        assert rate == ("Response rate over the last 90 days: 80% (meets the 75% target). It offered on or declined 4 of 5 packages "
                         "it answered or whose time to respond has ended, as in the broker reports. Not counted yet: 1 package still "
                         "open that it has not answered; each counts once its time to respond ends."), rate
         await admin.wait_for_load_state("networkidle")

@@ -52,9 +52,9 @@ def hours_note(order: dict[str, Any]) -> list[str]:
     lines, stated, paid, care = order["lines"], float(order["weekly_hours"]), order.get("paid_hours"), order.get("visit_hours")
     if not lines or paid is None or abs(paid - stated) < CLOSE:
         return []
-    out = [f"The package states {hours(stated)} a week, but this order pays for {hours(paid)} a week. "
-           "The weekly cost is worked out from the visits, not from the stated hours."]
     extra = order.get("unscheduled_hours")
+    out = [f"The package states {hours(stated)} a week, but this order pays for {hours(paid)} a week. "
+           f"The weekly cost is worked out from the visits{' and the hours a variation changed' if extra else ''}, not from the stated hours."]
     scheduled = stated - (extra["hours"] if extra else 0)
     if care is not None and abs(care - scheduled) >= CLOSE:
         out.append(f"The visits add up to {hours_minutes(care)} of care a week"
