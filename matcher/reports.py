@@ -14,12 +14,13 @@ Definitions (documented in docs/framework.md):
 - offers_per_package: offers submitted (withdrawn ones too) / packages posted.
 - unplaced_by_district: unplaced packages per postcode district (unmet need).
 - provider_response_rate: per provider, % of the packages it was matched to that it
-  offered on or declined (an offer later withdrawn still counts as a response), counting
-  only packages it answered or whose response window has closed for it: a package still
-  open that it has not answered yet is neither answered nor missed. Its window closes when
-  the package leaves `live` (awaiting award, awarded, unplaced, withdrawn) or when the
-  deadline of the wave that matched it passes (as extended; a later wave, even one released
-  early, does not cut it short). null while nothing of it can be counted yet.
+  offered on or declined (an offer later withdrawn still counts as a response). A package
+  still open to it that it has not answered counts as not answered, as the contract's rate
+  reads; the provider's own figures (`figures_of`) also count those as `waiting`, so the
+  pages can say they may yet be answered. A package's window closes for a provider when the
+  package leaves `live` (awaiting award, awarded, unplaced, withdrawn) or when the deadline
+  of the wave that matched it passes (as extended; a later wave, even one released early,
+  does not cut it short).
 - awarded_hours_by_provider: per provider, sum of hours_per_week of the packages awarded
   to it (a package later handed back still counts: the award happened).
 - variations: counts of variations proposed, accepted (auto_accepted of them by the flex)
@@ -160,8 +161,9 @@ class _Tally:
             if provider_id in responded:
                 self.responded[provider_id] = self.responded.get(provider_id, 0) + 1
             elif not (closed or (deadline is not None and self.now > deadline)):
+                # Counted as not answered (the contract's plain rate), and told apart so a
+                # page can say it may yet be answered.
                 self.waiting[provider_id] = self.waiting.get(provider_id, 0) + 1
-                continue
             self.matched[provider_id] = self.matched.get(provider_id, 0) + 1
         if award is not None:
             self._add_award(award, package, posted_at)
@@ -188,7 +190,7 @@ class _Tally:
         counted = self.matched.get(provider_id, 0)
         waiting = self.waiting.get(provider_id, 0)
         return {
-            "from": whole["from"], "to": whole["to"], "matched": counted + waiting, "counted": counted, "waiting": waiting,
+            "from": whole["from"], "to": whole["to"], "matched": counted, "counted": counted, "waiting": waiting,
             "responded": self.responded.get(provider_id, 0),
             "response_rate": whole["provider_response_rate"].get(provider_id),
             "offers": offers, "awards": awards, "win_rate": _pct(awards, offers),
@@ -206,7 +208,7 @@ class _Tally:
             "offers_per_package": round(self.offers / self.posted, 2) if self.posted else None,
             "unplaced_by_district": dict(sorted(self.unplaced_by_district.items())),
             "provider_response_rate": {
-                pid: _pct(self.responded.get(pid, 0), self.matched.get(pid, 0)) for pid in sorted({*self.matched, *self.waiting})
+                pid: _pct(self.responded.get(pid, 0), n) for pid, n in sorted(self.matched.items())
             },
             "awarded_hours_by_provider": {pid: round(h, 2) for pid, h in sorted(self.hours.items())},
             "variations": dict(self.variations),

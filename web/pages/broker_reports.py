@@ -34,10 +34,6 @@ def duration(seconds: float | None) -> str:
     return f"{hours} h" + (f" {rest} min" if rest else "")
 
 
-# A provider sent only packages still open to it, unanswered: nothing to count yet (matcher.reports).
-NOT_YET = "none closed yet"
-
-
 def pct(value: float | None) -> str:
     return "no data" if value is None else f"{value:g}%"
 
@@ -73,7 +69,7 @@ async def _figures(request: Request) -> tuple[dict[str, Any], dict[str, list[lis
         "unmet-need": [["District", "Unplaced packages"]] + [[d, str(n)] for d, n in report["unplaced_by_district"].items()],
         "offers": [["Figure", "Value"], ["Offers per package", "no data" if report["offers_per_package"] is None else f"{report['offers_per_package']:g}"]],
         "response-rate": [["Provider", "Response rate", "Meets 75% target"]] + [
-            [name(pid), NOT_YET if rate is None else pct(rate), "not yet known" if rate is None else "yes" if rate >= KPI else "no"]
+            [name(pid), pct(rate), "yes" if rate is not None and rate >= KPI else "no"]
             for pid, rate in sorted(report["provider_response_rate"].items(), key=lambda kv: name(kv[0]))],
         "hours-spread": [["Provider", "Awarded hours a week", "Cumulative share of hours"]] + spread,
     }
@@ -98,7 +94,7 @@ async def reports_page(request: Request) -> Response:
         "unmet-need": charts.bars("chart-unmet-need", "Unplaced packages by district", [
             charts.Bar(d, n, str(n), key=d) for d, n in report["unplaced_by_district"].items()]) if report["unplaced_by_district"] else None,
         "response-rate": charts.bars("chart-response-rate", "Provider response rate against the 75% target", [
-            charts.Bar(row[0], float(row[1].rstrip("%")) if row[1] not in ("no data", NOT_YET) else None, row[1])
+            charts.Bar(row[0], float(row[1].rstrip("%")) if row[1] != "no data" else None, row[1])
             for row in tables["response-rate"][1:]], top=100, target=KPI, target_text="75% target") if len(tables["response-rate"]) > 1 else None,
         "hours-spread": charts.lorenz_chart("chart-hours-spread", "Spread of awarded hours across providers (Lorenz curve)", report["lorenz"], report["gini"]),
     }
