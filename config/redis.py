@@ -60,8 +60,13 @@ class RedisTarget:
 
     def connect(self) -> Redis:
         if self.sentinels:
-            sentinel = Sentinel(list(self.sentinels), socket_timeout=SENTINEL_TIMEOUT_S, decode_responses=True)
-            client = sentinel.master_for(self.master_name, decode_responses=True, health_check_interval=30)
+            # The timeout is the sentinels' alone. Given to Sentinel() as a connection option it
+            # also bounds every read from the primary, so a blocking read (the event reader's
+            # XREAD BLOCK, the revocation listener's SUBSCRIBE) failed after a quiet second as
+            # if Redis were down, and a revocation published meanwhile was missed.
+            sentinel = Sentinel(list(self.sentinels), sentinel_kwargs=sentinel_options(), decode_responses=True)
+            client = sentinel.master_for(self.master_name, decode_responses=True, health_check_interval=30,
+                                         socket_connect_timeout=SENTINEL_TIMEOUT_S)
         else:
             assert self.url is not None
             client = connect(self.url)
@@ -88,6 +93,11 @@ class RedisTarget:
         if self.sentinels:
             return f"sentinel {','.join(f'{h}:{p}' for h, p in self.sentinels)} primary {self.master_name}"
         return (self.url or "").split("@")[-1]
+
+
+def sentinel_options() -> dict[str, float]:
+    """How a sentinel is asked: briefly, then the next one."""
+    return {"socket_timeout": SENTINEL_TIMEOUT_S, "socket_connect_timeout": SENTINEL_TIMEOUT_S}
 
 
 def redis_target(settings: Settings) -> RedisTarget:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, TypeVar
@@ -12,6 +13,9 @@ T = TypeVar("T")
 # Password length bounds, the same at account creation, sign-in and ADMIN_PASSWORD.
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
+
+
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class ConfigError(Exception):
@@ -132,6 +136,7 @@ class Settings:
             raise ConfigError("ADMIN_EMAIL and ADMIN_PASSWORD must be set together")
         if admin_password is not None and not MIN_PASSWORD <= len(admin_password) <= MAX_PASSWORD:
             raise ConfigError(f"ADMIN_PASSWORD must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        _check_redis_choice(env, read)
         return cls(
             redis_url=env.get("REDIS_URL") or None,
             data_dir=Path(env.get("DATA_DIR") or "./data").resolve(),
@@ -209,6 +214,24 @@ class Settings:
         return self.geo_cache or self.data_dir / "geo"
 
 
+def _without_passwords(message: str) -> str:
+    """A value pasted with credentials in it (`redis://:secret@host`) is not echoed whole."""
+    return re.sub(r"[^\s'\",/@]+@", "***@", message)
+
+
+def _check_redis_choice(env: Mapping[str, str], read: _Reader) -> None:
+    """One way to find Redis, and replicas to wait for only where there can be some."""
+    url, sentinels = env.get("REDIS_URL") or None, read("REDIS_SENTINELS", (), _host_ports)
+    if url and not url.startswith(REDIS_SCHEMES):
+        # Not echoed: a URL carries the password. redis-py would refuse it later with a traceback.
+        raise ConfigError(f"REDIS_URL must start with {', '.join(REDIS_SCHEMES)} (like redis://127.0.0.1:6379/0)")
+    if url and sentinels:
+        raise ConfigError("REDIS_URL and REDIS_SENTINELS are both set: set one (with Sentinel, REDIS_URL is not used)")
+    if read("REDIS_WAIT_REPLICAS", 0, _count) > 0 and not (url or sentinels):
+        raise ConfigError("REDIS_WAIT_REPLICAS needs a Redis with replicas (REDIS_SENTINELS or REDIS_URL); "
+                          "the embedded Redis has none, so every change would wait REDIS_WAIT_MS for nothing")
+
+
 def _webhook_timeout(raw: str) -> float:
     value = _positive_float(raw)
     if value > 25:  # two requests and a margin within the 60 s a worker job may take
@@ -233,7 +256,7 @@ class _Reader:
         try:
             return parse(raw.strip())
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{name}={raw!r} is not valid: {exc}") from exc
+            raise ConfigError(_without_passwords(f"{name}={raw!r} is not valid: {exc}")) from exc
 
 
 def _positive_int(raw: str) -> int:
@@ -315,6 +338,8 @@ def _host_ports(raw: str) -> tuple[tuple[str, int], ...]:
         host, sep, port = item.strip().rpartition(":")
         if not sep or not host:
             raise ValueError(f"{item.strip()!r} must be host:port")
+        if any(c in host for c in "/@ "):  # a URL (redis://, sentinel://) or a password would be taken as a host name
+            raise ValueError(f"{item.strip()!r} must be host:port, without a scheme, password or path")
         out.append((host.strip("[]"), _port(port)))
     return tuple(out)
 

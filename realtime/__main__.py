@@ -17,7 +17,7 @@ from websockets.asyncio.server import serve
 from websockets.http11 import Request, Response
 
 from accounts import AccountStore
-from config import ConfigError, Settings, logs, redis_target
+from config import ConfigError, RedisUnreachable, Settings, logs, preflight, redis_target
 from core import EventLog
 from matcher import Sightings
 from realtime.server import Broadcaster, RealtimeServer
@@ -78,6 +78,12 @@ def main() -> None:
     except ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
     logs.configure(settings.log_format)
+    try:
+        asyncio.run(preflight(redis_target(settings)))  # one line naming the variable, not a traceback
+    except RedisUnreachable as exc:
+        sys.exit(f"cannot reach Redis: {exc}")
+    except ConfigError as exc:
+        sys.exit(f"configuration error: {exc}")
     host = "0.0.0.0" if "--public" in sys.argv else "127.0.0.1"
     try:
         import uvloop

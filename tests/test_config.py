@@ -66,3 +66,38 @@ def test_secrets_stay_out_of_repr() -> None:
     s = Settings.from_env({"ADMIN_EMAIL": "a@b.test", "ADMIN_PASSWORD": "very-secret-password", "SMTP_PASSWORD": "smtp-secret", "TWILIO_AUTH_TOKEN": "tw-secret"})
     text = repr(s)
     assert "very-secret-password" not in text and "smtp-secret" not in text and "tw-secret" not in text
+
+
+@pytest.mark.parametrize("env, name", [
+    ({"REDIS_SENTINELS": "redis://127.0.0.1:26379"}, "REDIS_SENTINELS"),
+    ({"REDIS_SENTINELS": "sentinel://10.0.0.1:26379,10.0.0.2:26379"}, "REDIS_SENTINELS"),
+    ({"REDIS_SENTINELS": "127.0.0.1"}, "REDIS_SENTINELS"),
+    ({"REDIS_SENTINELS": "127.0.0.1:26379", "REDIS_URL": "redis://127.0.0.1:6379/3"}, "REDIS_URL and REDIS_SENTINELS"),
+    ({"REDIS_URL": "127.0.0.1:6379"}, "REDIS_URL"),
+    ({"REDIS_WAIT_REPLICAS": "1"}, "REDIS_WAIT_REPLICAS"),
+])
+def test_redis_choice_is_checked_at_start(env: dict, name: str) -> None:
+    # A URL among the sentinels was read as a host named "redis://127.0.0.1"; both set, the
+    # sentinels won silently (and REDIS_URL's database number was dropped); replicas waited
+    # for on the embedded Redis, which has none, made every change wait REDIS_WAIT_MS.
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env(env)
+
+
+def test_redis_choices_that_are_fine() -> None:
+    s = Settings.from_env({"REDIS_SENTINELS": "127.0.0.1:26379, [::1]:26380", "REDIS_WAIT_REPLICAS": "1"})
+    assert s.redis_sentinels == (("127.0.0.1", 26379), ("::1", 26380)) and s.redis_wait_replicas == 1
+    assert Settings.from_env({"REDIS_URL": "rediss://h.test:6380/0", "REDIS_WAIT_REPLICAS": "1"}).redis_wait_replicas == 1
+    assert Settings.from_env({"REDIS_URL": "unix:///tmp/r.sock"}).redis_url == "unix:///tmp/r.sock"
+
+
+@pytest.mark.parametrize("env", [
+    {"REDIS_SENTINELS": "redis://:hunter2-secret@10.0.0.1:26379"},
+    {"REDIS_SENTINELS": "admin:hunter2-secret@10.0.0.1:26379"},
+    {"REDIS_URL": "localhost:6379:hunter2-secret"},
+    {"REDIS_URL": "redis://:hunter2-secret@h:6379", "REDIS_SENTINELS": "h:26379"},
+])
+def test_a_bad_redis_value_is_named_without_its_password(env: dict) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(env)
+    assert "hunter2-secret" not in str(caught.value)

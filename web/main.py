@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 import uvicorn
 
-from config import ConfigError, Settings, logs, redis_target
+from config import ConfigError, RedisUnreachable, Settings, logs, preflight, redis_target
 from web.app import create_app
 from web.header_timeout import HeaderTimeoutProtocol
 from web.pages import assets
@@ -23,7 +24,11 @@ def main() -> None:
         sys.exit("cannot serve the pages: missing " + ", ".join(str(p) for p in absent)
                  + " (reinstall the package, or run python -m scripts.vendor_assets in a checkout)")
     try:
-        redis_target(settings)  # start the embedded Redis now, so a failure stops us here
+        # Start the embedded Redis now, and find the one the settings name, so a failure stops
+        # us here with one line naming the variable, not a traceback from the app's startup.
+        asyncio.run(preflight(redis_target(settings)))
+    except RedisUnreachable as exc:
+        sys.exit(f"cannot reach Redis: {exc}")
     except ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
     host = "0.0.0.0" if "--public" in sys.argv else "127.0.0.1"

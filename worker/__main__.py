@@ -7,11 +7,12 @@ at import."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 
 from arq.worker import create_worker
 
-from config import ConfigError, Settings, is_outage, logs, outage, redis_target
+from config import ConfigError, RedisUnreachable, Settings, is_outage, logs, outage, preflight, redis_target
 from worker.settings import SETTINGS_KEY, WorkerSettings
 
 
@@ -21,6 +22,12 @@ def main() -> None:
     except ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
     logs.configure(settings.log_format)
+    try:
+        asyncio.run(preflight(redis_target(settings)))
+    except RedisUnreachable as exc:  # an outage, or Redis still starting: waited out below
+        logging.getLogger("worker").warning("%s; waiting for it", exc)
+    except ConfigError as exc:  # sentinels that know no such primary: waiting would be forever
+        sys.exit(f"configuration error: {exc}")
     # arq's queue connection waits a Redis outage out (worker_arq_settings), but a connection
     # lost inside one of arq's WATCH blocks surfaces as a WatchError that ends its poll loop.
     # Rather than exit and leave deadlines to a supervisor, log the outage once and start the
