@@ -4,8 +4,9 @@ A wrong value stops the process with one line naming the variable, rather than a
 from the first request or a worker waiting forever for a primary no sentinel knows. Only
 what an outage cannot explain is a configuration error: sentinels that answer but watch no
 primary of REDIS_MASTER_NAME, an address that answers but is not a sentinel, a password
-Redis refuses. Nothing answering at all is `RedisUnreachable`: web and realtime stop with it
-(a process manager starts them again), the worker waits it out as it waits any outage."""
+Redis refuses. Nothing answering at all is `RedisUnreachable`, an outage (or Redis still starting): web,
+whose start needs Redis, stops with it (a process manager starts it again); realtime and
+the worker log it and wait, as in any outage."""
 
 from __future__ import annotations
 

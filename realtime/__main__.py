@@ -81,7 +81,8 @@ def main() -> None:
     try:
         asyncio.run(preflight(redis_target(settings)))  # one line naming the variable, not a traceback
     except RedisUnreachable as exc:
-        sys.exit(f"cannot reach Redis: {exc}")
+        # An outage, or Redis still starting: the event reader waits it out, as in any outage.
+        logging.getLogger("realtime").warning("%s; waiting for it", exc)
     except ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
     host = "0.0.0.0" if "--public" in sys.argv else "127.0.0.1"
