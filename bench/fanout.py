@@ -54,7 +54,8 @@ ours from the event's commit, read from its stream id, so without the POST's own
 POST p99 with the idle sockets / without).
 
 Modules: procs.py (processes, API client), clients.py (load generator), servers.py (floor,
-socket.io, bare), profile_spy.py (py-spy); none imports tests/.
+socket.io, bare), post_timer.py (times the POSTs in a process of its own, so the load
+generator's 10,000 sockets are not in that figure), profile_spy.py (py-spy); none imports tests/.
 """
 
 from __future__ import annotations
@@ -161,16 +162,15 @@ QUIET_POSTCODE = "SG2 7AA"  # matched only by Quiet Care, which has no socket
 async def post_latencies(broker: Any, label: str, postcode: str = QUIET_POSTCODE,
                          samples: int = POST_SAMPLES) -> float:
     """p99 of POST /api/packages over `samples` posts, one at a time, after POST_WARMUP
-    untimed ones (seconds)."""
-    took = []
-    for n in range(POST_WARMUP + samples):
-        started = time.perf_counter()
-        response = await broker.raw("POST", "/api/packages", json=package_body(reference=f"POST-{label}-{n}", postcode=postcode))
-        if n >= POST_WARMUP:
-            took.append(time.perf_counter() - started)
-        assert response.status_code == 201, response.text
-        await asyncio.sleep(0.05)
-    took.sort()
+    untimed ones (seconds), timed by bench/post_timer.py in a process of its own."""
+    timer = await asyncio.create_subprocess_exec(
+        sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "post_timer.py"),
+        str(broker.http.base_url), broker.token, label, postcode, str(samples), str(POST_WARMUP),
+        stdout=subprocess.PIPE)
+    out, _ = await timer.communicate()
+    if timer.returncode != 0:
+        raise RuntimeError(f"post_timer.py {label} exited {timer.returncode}")
+    took = sorted(json.loads(out))
     print(f"  POST {label}: p50 {percentile(took, 50) * 1e3:.1f} ms, p99 {percentile(took, 99) * 1e3:.1f} ms", flush=True)
     return percentile(took, 99)
 

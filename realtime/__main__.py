@@ -20,6 +20,7 @@ from accounts import AccountStore
 from config import ConfigError, RedisUnreachable, Settings, logs, preflight, redis_target
 from core import EventLog
 from matcher import Sightings
+from realtime.keepalive import HeardConnection, Keepalive
 from realtime.server import Broadcaster, RealtimeServer
 from realtime.socket import origin_allowed
 
@@ -54,14 +55,16 @@ async def run(settings: Settings, host: str) -> None:
     tasks = [asyncio.create_task(broadcaster.run(), name="event-reader"),
              asyncio.create_task(broadcaster.watch_revocations(), name="revocation-listener"),
              asyncio.create_task(broadcaster.check_sessions_forever(accounts), name="session-check"),
-             asyncio.create_task(broadcaster.beat_forever(), name="heartbeats")]
+             asyncio.create_task(broadcaster.beat_forever(), name="heartbeats"),
+             asyncio.create_task(Keepalive(broadcaster.connections).run_forever(), name="keepalive")]
     stop = asyncio.get_running_loop().create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
     try:
         async with serve(server.handle, host, settings.realtime_port, process_request=checks(settings.public_url),
-                         compression=None, max_size=MAX_CLIENT_MESSAGE, ping_interval=20, ping_timeout=20,
-                         close_timeout=CLOSE_TIMEOUT_S):
+                         compression=None, max_size=MAX_CLIENT_MESSAGE, close_timeout=CLOSE_TIMEOUT_S,
+                         # realtime/keepalive.py pings, one sweep for all sockets
+                         ping_interval=None, create_connection=HeardConnection):
             log.info("realtime ready on %s:%d", host, settings.realtime_port)
             await stop
     finally:

@@ -138,6 +138,9 @@ class Broadcaster(StreamTail):
         for sock in [s for s in self.sockets if s.token_hash == token_hash]:
             self.close(sock, CLOSE_REVOKED, "signed out")
 
+    def connections(self) -> list[ServerConnection]:
+        return [sock.connection for sock in self.sockets]
+
     def token_hashes(self) -> set[str]:
         return {sock.token_hash for sock in self.sockets}
 
