@@ -413,16 +413,17 @@ async def run(args: argparse.Namespace, procs: list[subprocess.Popen], cleanup: 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--sockets", type=int, default=2000, help="sockets per system for the latency runs")
-    parser.add_argument("--providers", type=int, default=20)
+    parser.add_argument("--providers", type=int, default=20, help="providers covering SG1; each post reaches all of them")
     parser.add_argument("--packages", type=int, default=20, help="measured fan-outs per system")
     parser.add_argument("--warmup", type=int, default=2, help="fan-outs per system before measuring")
     parser.add_argument("--idle", type=int, default=10000, help="idle sockets for the memory figure (0 = skip)")
     parser.add_argument("--workers", type=int, default=1,
                         help="arq workers (0: none, so no notification is planned or sent while sockets are timed)")
     parser.add_argument("--profile", action="store_true", help="py-spy the servers during the measured rounds")
-    parser.add_argument("--keep-logs", action="store_true")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the service's logs")
     parser.add_argument("--max-seconds", type=float, default=900, help="stop everything after this long")
     parser.add_argument("--ws", choices=["realtime", "web"], default="realtime",
                         help="which process serves our sockets: the realtime process (production) or web's own /ws")

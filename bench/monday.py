@@ -286,15 +286,16 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--providers", type=int, default=10000)
-    parser.add_argument("--users-per-provider", type=int, default=3)
-    parser.add_argument("--sockets", type=int, default=5000)
-    parser.add_argument("--packages", type=int, default=500)
-    parser.add_argument("--minutes", type=float, default=10)
-    parser.add_argument("--bursts", type=int, default=20)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--providers", type=int, default=10000, help="providers seeded")
+    parser.add_argument("--users-per-provider", type=int, default=3, help="users per provider")
+    parser.add_argument("--sockets", type=int, default=5000, help="provider users connected by websocket")
+    parser.add_argument("--packages", type=int, default=500, help="packages posted")
+    parser.add_argument("--minutes", type=float, default=10, help="minutes over which the bursts are spread")
+    parser.add_argument("--bursts", type=int, default=20, help="bursts the packages are posted in")
     parser.add_argument("--drain-s", type=float, default=300, help="how long to wait for the last deliveries")
-    parser.add_argument("--keep-logs", action="store_true")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the service's logs")
     args = parser.parse_args()
     args.sockets = min(args.sockets, args.providers)
     raise_nofile(args.sockets + 4096)

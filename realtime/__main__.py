@@ -65,7 +65,9 @@ async def run(settings: Settings, host: str) -> None:
                          compression=None, max_size=MAX_CLIENT_MESSAGE, close_timeout=CLOSE_TIMEOUT_S,
                          # realtime/keepalive.py pings, one sweep for all sockets
                          ping_interval=None, create_connection=HeardConnection):
-            log.info("realtime ready on %s:%d", host, settings.realtime_port)
+            # The port and which addresses, in words: the log redacts anything shaped like an address.
+            log.info("realtime ready on port %d, %s", settings.realtime_port,
+                     "every address (--public)" if host != "127.0.0.1" else "loopback only")
             await stop
     finally:
         for task in tasks:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 
 import uvicorn
@@ -32,6 +33,9 @@ def main() -> None:
     except ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
     host = "0.0.0.0" if "--public" in sys.argv else "127.0.0.1"
+    # The port and which addresses, in words: the log redacts anything shaped like an address.
+    logging.getLogger("web").info("web starting on port %d, %s", settings.port,
+                                  "every address (--public)" if "--public" in sys.argv else "loopback only")
     # log_config=None: uvicorn keeps the redacting root handler instead of installing its own.
     # http: a deadline on each request's head, so slow clients cannot hold connections (web/header_timeout.py).
     uvicorn.run(create_app(settings), host=host, port=settings.port, log_config=None, access_log=False, proxy_headers=True,

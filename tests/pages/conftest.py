@@ -15,6 +15,9 @@ import pytest_asyncio
 
 from tests.support import ROOT
 
+# The line every live page shows while its socket is open (web/static/js/live.js).
+CONNECTED = "Connected: this page updates automatically."
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]

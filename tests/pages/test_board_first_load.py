@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import World
-from tests.pages.conftest import Browsing, axe_violations, shoot
+from tests.pages.conftest import CONNECTED, Browsing, axe_violations, shoot
 from tests.support import PASSWORD
 
 ALPHA = "staff.2@alpha-care.test"
@@ -53,7 +53,7 @@ async def test_first_load_of_the_board_is_compressed_and_within_100_kib(world: W
 
     page.on("requestfinished", finished)
     await page.goto("/provider", wait_until="networkidle")
-    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    await page.get_by_text(CONNECTED).wait_for()
     await page.wait_for_load_state("networkidle")
     total = sum(size for _, size, _ in sizes)
     print(f"provider_first_load_bytes={total} kib={total / 1024:.1f} requests={len(sizes)}")

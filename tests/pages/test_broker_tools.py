@@ -15,7 +15,7 @@ import pytest
 from core import iso, parse_iso
 from tests.conftest import World, tomorrow
 from tests.pages.test_every_page import BROKER, check
-from tests.pages.conftest import Browsing
+from tests.pages.conftest import CONNECTED, Browsing
 from tests.support import PASSWORD
 from tests.test_bulk_import import csv_text, row
 
@@ -203,7 +203,7 @@ async def test_feed_remembers_then_goes_live_without_repeats(world: World, brows
     remembered = page.locator("#feed > li[data-type='package.posted']")
     await remembered.first.wait_for()
     assert "HCC-MEM-1" in await remembered.first.inner_text() and "SG1 1AA" in await remembered.first.inner_text()
-    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    await page.get_by_text(CONNECTED).wait_for()
     live_list = page.locator("#live-list")
     assert "HCC-MEM-1" in await live_list.inner_text() and "0 offers" in await live_list.inner_text()
     await world.users["Alpha Care"]("POST", f"/api/packages/{before['id']}/offers", {"hourly_rate": 22, "start_date": tomorrow(), "can_meet_needs": True}, expect=201)
@@ -213,7 +213,7 @@ async def test_feed_remembers_then_goes_live_without_repeats(world: World, brows
     await world.post(reference="HCC-MEM-2")
     await page.locator("#feed > li[data-type='package.posted']").nth(1).wait_for()
     await page.reload()
-    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    await page.get_by_text(CONNECTED).wait_for()
     texts = await page.locator("#feed > li[data-type='package.posted']").all_inner_texts()
     assert [("HCC-MEM-2" in t, "HCC-MEM-1" in t) for t in texts] == [(True, False), (False, True)]  # each once, newest first
 
@@ -315,7 +315,7 @@ async def test_feed_names_users_not_ids_after_reload_and_live(world: World, brow
     assert "Offer from Alpha Care for SG1 1AA, HCC-NAME-1" in line and line.endswith(f"By {alpha_email}.")
     line = await page.locator("#feed > li[data-type='package.posted']").first.inner_text()
     assert "Posted: SG1 1AA, HCC-NAME-1" in line and line.endswith("By broker@council.test.")
-    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    await page.get_by_text(CONNECTED).wait_for()
     # Live: a provider and a user that did not exist when the page loaded.
     delta = await world.add_provider("Delta Care", tiers={"Stevenage": "primary"})
     second = await world.post(reference="HCC-NAME-2")
@@ -324,7 +324,7 @@ async def test_feed_names_users_not_ids_after_reload_and_live(world: World, brow
     await declined.first.wait_for()
     assert (await declined.first.inner_text()).endswith(f"Delta Care declined SG1 1AA, HCC-NAME-2, Stevenage (amber): No carers free that week By {delta.user['email']}.")
     await page.reload()
-    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    await page.get_by_text(CONNECTED).wait_for()
     text = await page.locator("#feed").inner_text()
     assert f"No carers free that week By {delta.user['email']}." in text
     # The offer's start date in words (Tue, 1 Dec 2026), not the API's ISO date.

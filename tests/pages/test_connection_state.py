@@ -10,7 +10,7 @@ import signal
 import time
 
 from tests.conftest import World
-from tests.pages.conftest import Browsing, shoot
+from tests.pages.conftest import CONNECTED, Browsing, shoot
 from tests.support import PASSWORD
 
 ALPHA = "staff.2@alpha-care.test"
@@ -20,7 +20,7 @@ LOST = "Connection lost – reconnecting"
 async def test_offline_banner_within_10s_and_catch_up_after(world: World, browsing: Browsing) -> None:
     board = await browsing.signed_in(ALPHA, PASSWORD, width=375)
     status = board.locator("#live-status")
-    await board.get_by_text("Live: updates appear as they happen.").wait_for()
+    await board.get_by_text(CONNECTED).wait_for()
 
     await board.context.set_offline(True)
     started = time.monotonic()
@@ -43,7 +43,7 @@ async def test_offline_banner_within_10s_and_catch_up_after(world: World, browsi
 
 async def test_a_silent_server_is_noticed_by_the_missing_heartbeat(world: World, browsing: Browsing) -> None:
     board = await browsing.signed_in(ALPHA, PASSWORD, width=1280)
-    await board.get_by_text("Live: updates appear as they happen.").wait_for()
+    await board.get_by_text(CONNECTED).wait_for()
     web = world.service.web_procs[0]
     web.send_signal(signal.SIGSTOP)  # the socket stays open and says nothing, as on a dead mobile link
     try:

@@ -11,7 +11,7 @@ from playwright.async_api import expect
 
 from core import iso, parse_iso
 from tests.conftest import World
-from tests.pages.conftest import Browsing, axe_violations, fill_date, no_horizontal_scroll, shoot
+from tests.pages.conftest import CONNECTED, Browsing, axe_violations, fill_date, no_horizontal_scroll, shoot
 from tests.support import PASSWORD
 
 ALPHA = "staff.2@alpha-care.test"
@@ -78,7 +78,7 @@ async def test_provider_pages(world: World, browsing: Browsing, width: int) -> N
 @pytest.mark.parametrize("width", [375, 1280])
 async def test_broker_pages(world: World, browsing: Browsing, width: int) -> None:
     page = await browsing.signed_in(BROKER, PASSWORD, width=width)
-    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    await page.get_by_text(CONNECTED).wait_for()
     ids = await setup(world)
     # Four lines shown (delivery receipts join the feed hidden, at any place in it).
     await page.locator("#feed > li:not([hidden])").nth(3).wait_for()

@@ -4,7 +4,7 @@ with its packages and the offline banner."""
 from __future__ import annotations
 
 from tests.conftest import World
-from tests.pages.conftest import Browsing, shoot
+from tests.pages.conftest import CONNECTED, Browsing, shoot
 from tests.support import PASSWORD
 
 ALPHA = "staff.2@alpha-care.test"
@@ -16,7 +16,7 @@ async def test_last_known_board_opens_offline_with_a_banner(world: World, browsi
     await board.locator(f'#board > li[data-package-id="{package["id"]}"]').wait_for()
     await board.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     await board.reload()  # now controlled by the worker, which keeps this load
-    await board.get_by_text("Live: updates appear as they happen.").wait_for()
+    await board.get_by_text(CONNECTED).wait_for()
     await board.locator("#board[data-loaded]").wait_for(state="attached")  # its requests are answered before the network goes
     assert await board.evaluate("() => navigator.serviceWorker.controller !== null")
     await board.context.set_offline(True)

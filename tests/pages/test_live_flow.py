@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import SERVICE_ENV, World
-from tests.pages.conftest import Browsing, fill_date, no_horizontal_scroll, shoot
+from tests.pages.conftest import CONNECTED, Browsing, fill_date, no_horizontal_scroll, shoot
 from tests.support import PASSWORD, RedisServer, Service
 
 ALPHA = "staff.2@alpha-care.test"
@@ -15,12 +15,12 @@ ALPHA = "staff.2@alpha-care.test"
 
 async def test_package_appears_live_offer_award(world: World, browsing: Browsing) -> None:
     board = await browsing.signed_in(ALPHA, PASSWORD, width=375)
-    await board.get_by_text("Live: updates appear as they happen.").wait_for()
+    await board.get_by_text(CONNECTED).wait_for()
     assert await board.locator("#board > li").count() == 0
 
     broker = await browsing.signed_in("broker@council.test", PASSWORD)
     assert broker.url.endswith("/broker")
-    await broker.get_by_text("Live: updates appear as they happen.").wait_for()
+    await broker.get_by_text(CONNECTED).wait_for()
     # Resuming from the recent events on first load is not coming back from an outage.
     assert "Back online" not in await broker.locator("body").inner_text()
 
@@ -85,7 +85,7 @@ async def test_closed_package_leaves_the_board_and_resume_after_a_dropped_connec
     own = Service(redis_server.url(0), env=SERVICE_ENV, workers=0).start()
     try:
         board = await browsing.signed_in(ALPHA, PASSWORD, base_url=own.url())
-        await board.get_by_text("Live: updates appear as they happen.").wait_for()
+        await board.get_by_text(CONNECTED).wait_for()
         first = await world.post(urgency="green")
         await board.locator(f'li[data-package-id="{first["id"]}"]').wait_for(timeout=10_000)
 
@@ -94,7 +94,7 @@ async def test_closed_package_leaves_the_board_and_resume_after_a_dropped_connec
         second = await world.post(urgency="amber")  # posted while the board is cut off
         own.start_web(own.ports[0])
         await board.locator(f'li[data-package-id="{second["id"]}"]').wait_for(timeout=30_000)
-        await board.get_by_text("Live: updates appear as they happen.").wait_for()
+        await board.get_by_text(CONNECTED).wait_for()
         ids = await board.locator("#board > li").evaluate_all("els => els.map(e => e.dataset.packageId)")
         assert ids == [second["id"], first["id"]]  # amber before green, each once
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.conftest import World
-from tests.pages.conftest import Browsing
+from tests.pages.conftest import CONNECTED, Browsing
 from tests.pages.test_every_page import BROKER, check
 from tests.support import PASSWORD
 
@@ -71,7 +71,7 @@ async def test_history_says_who_was_matched_and_who_each_message_reached(world: 
 
 async def test_live_feed_names_the_provider_a_message_reached(world: World, browsing: Browsing) -> None:
     page = await browsing.signed_in(BROKER, PASSWORD)
-    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    await page.get_by_text(CONNECTED).wait_for()
     await page.get_by_label("Show email, text and push message deliveries").check()
     await world.post(urgency="amber", reference="HCC-FEED-1")
     line = page.locator('#feed > li[data-type="notification.sent"]').first

@@ -11,7 +11,7 @@ from typing import Any
 from playwright.async_api import expect
 
 from tests.conftest import World, login
-from tests.pages.conftest import Browsing, fill_date, shoot
+from tests.pages.conftest import CONNECTED, Browsing, fill_date, shoot
 from tests.support import PASSWORD
 
 TITLE = "Packages for you – Home care brokerage"
@@ -43,7 +43,7 @@ async def test_card_states_after_an_offer_by_one_teammate_and_a_decline_by_anoth
     sam = await browsing.signed_in("sam@alpha-care.test", PASSWORD, width=375)
     priya = await browsing.signed_in("priya@alpha-care.test", PASSWORD, width=1280)
     for page in (sam, priya):
-        await page.get_by_text("Live: updates appear as they happen.").wait_for()
+        await page.get_by_text(CONNECTED).wait_for()
     first, second, third = [await world.post(urgency="amber") for _ in range(3)]
     for page in (sam, priya):
         await card(page, third["id"]).wait_for(timeout=10_000)
@@ -137,7 +137,7 @@ async def test_red_alert_is_opt_in_per_device_and_asks_only_on_a_click(world: Wo
     page = await browsing.signed_in("staff.2@alpha-care.test", PASSWORD, width=375)
     await page.add_init_script(NOTIFICATION_SPY)
     await page.reload()
-    await page.get_by_text("Live: updates appear as they happen.").wait_for()
+    await page.get_by_text(CONNECTED).wait_for()
     alerts = page.locator("#red-alerts summary")
     await expect(alerts).to_have_text("Sound and desktop alerts for red packages: off")
     box = page.get_by_label("Sound and desktop alert for new red packages")

@@ -58,6 +58,9 @@ export class LiveFeed {
     this.statusEl.textContent = text;
   }
 
+  // "Connected", not "Live": on a package page "Live" is also the package's status.
+  static CONNECTED = "Connected: this page updates automatically.";
+
   connect() {
     clearTimeout(this.timer);
     const resuming = this.lastId !== null;
@@ -68,7 +71,7 @@ export class LiveFeed {
     socket.addEventListener("open", () => {
       this.delay = 1000;
       this.lastHeard = Date.now();
-      if (!resuming) this.status("live", "Live: updates appear as they happen.");
+      if (!resuming) this.status("live", this.constructor.CONNECTED);
       for (const msg of this.pending.splice(0)) socket.send(JSON.stringify(msg));
       if (!resuming && this.everConnected) this.onResync();  // nothing seen yet: reload the state
       this.everConnected = true;
@@ -101,11 +104,11 @@ export class LiveFeed {
   caughtUp() {
     const wasCatchingUp = this.catchingUp;
     this.catchingUp = false;
-    if (!wasCatchingUp || !this.wasLost) { this.status("live", "Live: updates appear as they happen."); return; }
+    if (!wasCatchingUp || !this.wasLost) { this.status("live", this.constructor.CONNECTED); return; }
     this.wasLost = false;
     const n = this.missed;
     const what = n === 0 ? "No new packages arrived" : `${n} new package${n === 1 ? "" : "s"} arrived`;
-    this.status("live", `Back online. ${what} while the connection was lost. Live: updates appear as they happen.`);
+    this.status("live", `Back online. ${what} while the connection was lost. ${this.constructor.CONNECTED}`);
   }
 
   send(msg) {
