@@ -52,3 +52,22 @@ def test_a_range() -> None:
     assert both.errors == {"from-day": "Date from must be a real date", "to-day": "Date to must include a day"}
     assert both.bad == {"from": ("day", "month", "year"), "to": ("day",)}
     assert read_range({}).iso() == {}
+
+
+def test_a_hints_example_date_is_from_today_so_never_in_the_past() -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from web.pages.render import TEMPLATES, example_date
+
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    tomorrow = today + timedelta(days=1)
+    assert example_date(1) == f"{tomorrow.day} {tomorrow.month} {tomorrow.year}"
+    # The shared macro's default hint uses it too (a week ahead), and a given hint wins.
+    macro = TEMPLATES.env.from_string(
+        '{% from "_date_input.html" import date_input %}'
+        '{{ date_input({"name": "a", "typed": {}, "bad": ()}, "A") }}'
+        '{{ date_input({"name": "b", "typed": {}, "bad": ()}, "B", hint="Given") }}').render()
+    week = today + timedelta(days=7)
+    assert f"For example, {week.day} {week.month} {week.year}" in macro
+    assert "Given" in macro

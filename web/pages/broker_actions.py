@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from matcher import BrokerageError, NotFound, ReasonInput
-from web.pages.render import guarded, page, page_user, redirect
+from web.pages.render import example_date, guarded, page, page_user, redirect
 
 UK = ZoneInfo("Europe/London")
 ACTIONS = ("withdraw", "deadline", "release", "repost")
@@ -35,7 +35,7 @@ def _deadline_from(form: dict[str, str]) -> tuple[float | None, dict[str, str]]:
     try:
         day, month, year = (int(form.get(f"deadline-{p}", "")) for p in ("day", "month", "year"))
     except ValueError:
-        return None, {"deadline-day": "Enter the new deadline as a real date, for example 27 11 2026"}
+        return None, {"deadline-day": f"Enter the new deadline as a real date, for example {example_date(1)}"}
     hour_min = form.get("deadline-time", "")
     try:
         # HH:MM, or HH:MM:SS when a few seconds matter

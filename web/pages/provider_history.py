@@ -19,7 +19,7 @@ from starlette.routing import Route
 from core import EARLIEST_YEAR, LATEST_YEAR
 from matcher import Invalid, Reports, parse_range
 from web.pages.board_cards import URGENCY
-from web.pages.render import guarded, page, page_user
+from web.pages.render import example_date, guarded, page, page_user
 from web.team import book, team_states
 
 PER_PAGE = 20
@@ -39,7 +39,7 @@ def _date(fields: dict[str, str], label: str) -> tuple[dt.date | None, str | Non
     if missing:
         return None, f"{label} must include a {missing[0]}"
     if not all(fields[p].isdigit() for p in PARTS) or len(fields["year"]) != 4:
-        return None, f"{label} must be a real date, for example 27 3 2026"
+        return None, f"{label} must be a real date, for example {example_date(0)}"
     try:
         day = dt.date(int(fields["year"]), int(fields["month"]), int(fields["day"]))
     except ValueError:

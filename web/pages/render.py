@@ -4,7 +4,9 @@ headers every page carries."""
 from __future__ import annotations
 
 import functools
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Any, Awaitable, Callable
 from urllib.parse import quote
 
@@ -17,6 +19,16 @@ from web.csrf import csrf_token
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 SESSION_COOKIE = "session"
+
+
+def example_date(days: int = 0) -> str:
+    """A date for a hint's "For example", `days` from today in the UK, as the fields take it
+    (a fixed example had become a date in the past)."""
+    day = datetime.now(ZoneInfo("Europe/London")).date() + timedelta(days=days)
+    return f"{day.day} {day.month} {day.year}"
+
+
+TEMPLATES.env.globals["example_date"] = example_date
 # Pages load nothing from elsewhere: scripts, styles, images and sockets are all this site's.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
