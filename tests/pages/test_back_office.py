@@ -147,6 +147,9 @@ async def test_every_back_office_page_is_accessible(world: World, browsing: Brow
         assert await no_horizontal_scroll(admin), f"{name} scrolls sideways at {width} px"
         assert await axe_violations(admin) == [], f"{name} at {width} px: {await axe_violations(admin)}"
         await shoot(admin, f"{name}-{width}")
+    # An admin does a broker's work too: the broker's pages are in the admin's menu.
+    for href in ("/broker/packages/new", "/broker/reports", "/broker/map"):
+        assert await admin.locator(f'#navigation a[href="{href}"]').count() == 1, href
     # Errors shown the GOV.UK way.
     await admin.goto("/admin/providers/new")
     await admin.get_by_role("button", name="Save provider").click()
