@@ -22,6 +22,7 @@ import logging
 from typing import Any, Callable, Iterable
 
 from websockets.asyncio.server import ServerConnection
+from websockets.frames import Frame
 from websockets.protocol import State
 
 log = logging.getLogger("realtime.keepalive")
@@ -42,10 +43,36 @@ class HeardConnection(ServerConnection):
         super().__init__(*args, **kwargs)
         self.heard_at = self.loop.time()
         self.pinged_at = 0.0
+        # Bytes handed to the transport so far, and (at the last ping, or the last look at an
+        # unanswered one) where the ping ends in that count and how much had left the buffer.
+        self.written = 0
+        self.ping_end = 0
+        self.sent_seen = 0
 
-    def data_received(self, data: bytes) -> None:
-        self.heard_at = self.loop.time()
-        super().data_received(data)
+    def process_event(self, event: Any) -> None:
+        # A whole frame counts as life, not any byte: a peer stuck inside a frame it never
+        # finishes cannot answer a ping, however long it trickles.
+        if isinstance(event, Frame):
+            self.heard_at = self.loop.time()
+        super().process_event(event)
+
+    def send_data(self) -> None:
+        # As ServerConnection.send_data, counting the bytes (broadcast writes through it too).
+        for data in self.protocol.data_to_send():
+            if data:
+                self.written += len(data)
+                self.transport.write(data)
+            elif self.transport.can_write_eof():
+                try:
+                    self.transport.write_eof()
+                except Exception:  # as websockets: write_eof() may raise OSError or RuntimeError
+                    pass
+            else:
+                self.transport.close()
+
+    def sent(self) -> int:
+        """Bytes that have left the process's buffer for the kernel's."""
+        return self.written - self.transport.get_write_buffer_size()
 
 
 class Keepalive:
@@ -80,8 +107,16 @@ class Keepalive:
                 continue
             if conn.pinged_at and conn.heard_at < conn.pinged_at:
                 if now - conn.pinged_at >= self.pong_within_s:
-                    conn.transport.abort()
-                    dropped += 1
+                    sent = conn.sent()
+                    if conn.sent_seen < conn.ping_end and sent > conn.sent_seen:
+                        # The ping was queued behind data the peer has been reading since: it is
+                        # slow, not gone (too slow is WS_BUFFER_BYTES' call, with 4408). The
+                        # pong's time starts again from now.
+                        conn.sent_seen = sent
+                        conn.pinged_at = now
+                    else:
+                        conn.transport.abort()
+                        dropped += 1
                 continue
             try:
                 conn.protocol.send_ping(PING)
@@ -90,6 +125,8 @@ class Keepalive:
                 log.warning("keepalive ping failed", exc_info=True)
                 continue
             conn.pinged_at = now
+            conn.ping_end = conn.written
+            conn.sent_seen = conn.sent()
             pinged += 1
         if dropped:
             log.info("dropped %d sockets silent since their last ping", dropped)
