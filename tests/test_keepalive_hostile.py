@@ -193,3 +193,29 @@ async def test_a_socket_closed_during_the_interval_is_not_held_by_the_sweep(serv
         assert ref() is None, f"closed connection still referenced by: {[type(r) for r in gc.get_referrers(ref())]}"
     finally:
         sweeping.cancel()
+
+
+async def test_the_sweep_outlives_a_failure_to_list_the_sockets(server, caplog) -> None:
+    """Nothing awaits the keepalive task in `python -m realtime` until shutdown: if it died,
+    no socket would be pinged again and nobody would know. A failing step is logged and
+    skipped; a failing listing of the sockets must be too."""
+    sockets, port = server
+    calls = 0
+
+    def listing() -> list[ServerConnection]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("set changed size during iteration")
+        return list(sockets.open)
+
+    keepalive = Keepalive(listing, every_s=0.2, steps=2)
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws", ping_interval=None):
+        await sockets.wait_for(1)
+        sweeping = asyncio.create_task(keepalive.run_forever())
+        try:
+            await asyncio.sleep(0.7)
+            assert not sweeping.done(), sweeping
+            assert sockets.open[0].pinged_at, "never pinged after the failed listing"
+        finally:
+            sweeping.cancel()
