@@ -62,6 +62,8 @@ async def test_post_then_find_it_after_award_by_reference(world: World, browsing
     assert await card.count() == 1
     text = await card.inner_text()
     assert "HCC-FIND-1" in text and "SG1 1AA" in text and "Awarded" in text and "Alpha Care" in text
+    # Posted in UK time and words, as every other page says times (not "2026-12-07 07:13 UTC").
+    assert "UTC" not in text and re.search(r"Posted\s+\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d", text), text
     await card.get_by_role("link").click()
     await page.wait_for_url(f"**/broker/packages/{package_id}")
 
