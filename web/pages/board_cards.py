@@ -23,7 +23,7 @@ def _place(p: dict[str, Any]) -> str:
     if p.get("area"):
         where += f" ({p['area']})"
     if p.get("distance_km") is not None:
-        where += f" · {float(p['distance_km']):.1f} km from the nearest centre of your coverage"
+        where += f" · {float(p['distance_km']):.1f} km away"
     return where or "Package"
 
 

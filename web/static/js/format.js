@@ -46,7 +46,7 @@ export function visit(v) {
 
 export function place(p) {
   const where = p.sector || p.district || "";
-  const distance = p.distance_km === null || p.distance_km === undefined ? "" : ` · ${Number(p.distance_km).toFixed(1)} km from the nearest centre of your coverage`;
+  const distance = p.distance_km === null || p.distance_km === undefined ? "" : ` · ${Number(p.distance_km).toFixed(1)} km away`;
   return where + (p.area ? ` (${p.area})` : "") + distance;
 }
 
