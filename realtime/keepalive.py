@@ -10,9 +10,11 @@ that with no socket, where the target is 1.2x).
 
 Here one task pings every socket once per interval, a few at a time, the frame written
 straight into the transport as `broadcast` writes messages (no future, no timer, no wait
-on a slow reader), and a socket from which nothing at all has been heard since a ping sent
-at least half an interval ago is dropped (so a dead peer goes within 20-40 s, as before).
-Any frame counts as life: a pong, a `seen`, a client's ping.
+on a slow reader), and a socket from which no whole frame has been heard since a ping sent
+at least half an interval ago is dropped (so a dead peer goes within 20-40 s, as before),
+unless that ping is still queued behind data the peer is reading: slow is not gone, and too
+slow is WS_BUFFER_BYTES' call (4408). Any frame counts as life: a pong, a `seen`, a client's
+ping.
 """
 
 from __future__ import annotations
@@ -109,9 +111,7 @@ class Keepalive:
         pinged = dropped = 0
         now = asyncio.get_running_loop().time()
         for conn in connections:
-            if not isinstance(conn, HeardConnection) or conn.transport is None:
-                continue
-            if conn.protocol.state is not State.OPEN:
+            if not isinstance(conn, HeardConnection) or conn.transport is None or conn.protocol.state is not State.OPEN:
                 continue
             if conn.pinged_at and conn.heard_at < conn.pinged_at:
                 if now - conn.pinged_at >= self.pong_within_s:

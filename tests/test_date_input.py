@@ -63,6 +63,8 @@ def test_a_hints_example_date_is_from_today_so_never_in_the_past() -> None:
     today = datetime.now(ZoneInfo("Europe/London")).date()
     tomorrow = today + timedelta(days=1)
     assert example_date(1) == f"{tomorrow.day} {tomorrow.month} {tomorrow.year}"
+    # A new deadline's example is the day after the current one, in UK time.
+    assert example_date(1, after="2026-06-30T23:30:00Z") == "2 7 2026"  # 1 July 00:30 BST, plus a day
     # The shared macro's default hint uses it too (a week ahead), and a given hint wins.
     macro = TEMPLATES.env.from_string(
         '{% from "_date_input.html" import date_input %}'

@@ -6,9 +6,9 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import Any, Awaitable, Callable
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,19 +19,21 @@ from web.csrf import csrf_token
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 SESSION_COOKIE = "session"
+# Pages load nothing from elsewhere: scripts, styles, images and sockets are all this site's.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+UK = ZoneInfo("Europe/London")
 
 
-def example_date(days: int = 0) -> str:
-    """A date for a hint's "For example", `days` from today in the UK, as the fields take it
-    (a fixed example had become a date in the past)."""
-    day = datetime.now(ZoneInfo("Europe/London")).date() + timedelta(days=days)
+def example_date(days: int = 0, after: str | None = None) -> str:
+    """A date for a hint's "For example", `days` from today in the UK (or from the stored UTC
+    time `after`), as the fields take it (a fixed example had become a date in the past)."""
+    start = datetime.fromisoformat(after.replace("Z", "+00:00")) if after else datetime.now(UK)
+    day = start.astimezone(UK).date() + timedelta(days=days)
     return f"{day.day} {day.month} {day.year}"
 
 
 TEMPLATES.env.globals["example_date"] = example_date
-# Pages load nothing from elsewhere: scripts, styles, images and sockets are all this site's.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 class Refused(Exception):

@@ -4,13 +4,13 @@ import { el } from "./dom.js";
 
 let seq = 0;
 
-// A form group (data-field=name, so API errors on `name` land on it) with the three fields.
 // An example a week from today, as the fields take it (a fixed one had become a past date).
 function exampleDate(days = 7) {
   const day = new Date(Date.now() + days * 86400000);
   return `${day.getDate()} ${day.getMonth() + 1} ${day.getFullYear()}`;
 }
 
+// A form group (data-field=name, so API errors on `name` land on it) with the three fields.
 export function dateInput(name, legend, hint = `For example, ${exampleDate()}`) {
   const id = `${name}-${++seq}`;
   return el("div", { class: "govuk-form-group", "data-field": name },
